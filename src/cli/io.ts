@@ -1,0 +1,14 @@
+import type { Readable, Writable } from 'node:stream';
+
+/** Everything the CLI touches outside itself, so tests can drive it in memory. */
+export interface CliIo {
+  stdin: Readable;
+  stdout: Writable;
+  stderr: Writable & { isTTY?: boolean };
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+}
+
+export function processIo(): CliIo {
+  return { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}

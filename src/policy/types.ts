@@ -1,0 +1,43 @@
+/** The policy document as written by users (after validation against schemas/policy.schema.json). */
+export interface PolicyDocument {
+  $schema?: string;
+  version: '1';
+  default: 'allow' | 'deny';
+  /** enforce (default): block what the policy denies; monitor: decide and audit, block nothing */
+  mode?: 'enforce' | 'monitor';
+  /** Keys are exact tool names or glob patterns (`playlist_*`, `*`). */
+  tools?: Record<string, ToolRule>;
+  /** Limits that apply to every call of every tool. */
+  limits?: LimitRule[];
+  /** enforce: check each call against the inputSchema the server advertised for the tool. */
+  input_schema?: 'enforce' | 'ignore';
+}
+
+export interface ToolRule {
+  /** A listed tool without `action` is allowed. */
+  action?: 'allow' | 'deny';
+  /** Shown to the agent when the call is denied. */
+  reason?: string;
+  /** Synonym of `reason`. */
+  on_deny?: string;
+  /** Whether a denied tool disappears from tools/list (denied tools are hidden by default). */
+  hide?: boolean;
+  limits?: LimitRule[];
+  /** A JSON Schema the call's arguments must satisfy. */
+  arguments?: Record<string, unknown> | boolean;
+  /** Seconds the server gets to answer a call of this tool. */
+  timeout?: number;
+}
+
+export type WindowName = 'second' | 'minute' | 'hour' | 'day';
+
+export interface LimitRule {
+  /** Rules that name the same counter share one budget; default: one counter per rule. */
+  counter?: string;
+  /** A named window or a whole number of seconds. */
+  window: WindowName | number;
+  max: number;
+  scope?: 'grant' | 'session' | 'global';
+  /** A path into the call, e.g. "arguments.ratingKey": a separate budget per distinct value. */
+  per?: string;
+}

@@ -1,0 +1,68 @@
+import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
+
+/**
+ * The relay's only view of the policy. The relay never imports the policy engine: the CLI builds a
+ * Gate from the policy and hands it in.
+ */
+export interface Gate {
+  /**
+   * Judge one `tools/call` before it is forwarded. Synchronous verdicts keep strict message order;
+   * a Promise lets later, unrelated messages pass while the verdict is pending (e.g. a remote
+   * limit store).
+   */
+  checkCall(call: ToolCall, context: GateContext): CallVerdict | Promise<CallVerdict>;
+  /** Rewrite a `tools/list` result from the server before the client sees it (hide tools). */
+  filterToolsList(result: Record<string, unknown>): Record<string, unknown>;
+  /** The server said `notifications/tools/list_changed`. */
+  toolsListChanged?(): void;
+}
+
+export interface ToolCall {
+  id: JsonRpcId;
+  name: string;
+  /** `params.arguments` as the client sent it (undefined when absent). */
+  arguments: unknown;
+  /** The whole `params` object, for checks that look beyond name and arguments. */
+  params: Record<string, unknown>;
+}
+
+export interface GateContext {
+  /** Send a request of the wrapper's own to the server; its answer never reaches the client. */
+  requestFromServer(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+}
+
+export type CallVerdict = ForwardVerdict | AnswerVerdict;
+
+export interface ForwardVerdict {
+  kind: 'forward';
+  /** Answer the client with a timeout result and cancel the request at the server after this long. */
+  timeoutMs?: number;
+  /** Called once with how the call ended. */
+  onOutcome?(outcome: CallOutcome): void;
+}
+
+/** The call is not forwarded; the client gets this answer instead. */
+export interface AnswerVerdict {
+  kind: 'answer';
+  answer: { result: Record<string, unknown> } | { error: JsonRpcErrorObject };
+}
+
+export type CallOutcome =
+  /** the server answered with a result; isError as the result says */
+  | { kind: 'result'; isError: boolean; latencyMs: number }
+  /** the server answered with a JSON-RPC error */
+  | { kind: 'error'; code: number; latencyMs: number }
+  /** the server did not answer within timeoutMs; the client got a timeout result */
+  | { kind: 'timeout'; latencyMs: number }
+  /** the client cancelled the request */
+  | { kind: 'cancelled'; latencyMs: number }
+  /** the request never reached the server (child gone, pipe closed): any counted budget may be refunded */
+  | { kind: 'not-forwarded' }
+  /** the server exited before answering */
+  | { kind: 'server-exited'; latencyMs: number };
+
+/** A gate that lets everything through unchanged. */
+export const allowAllGate: Gate = {
+  checkCall: () => ({ kind: 'forward' }),
+  filterToolsList: (result) => result,
+};
