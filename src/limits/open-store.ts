@@ -1,0 +1,51 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { PolicyWrapError } from '../errors.js';
+import type { RedisTime } from './redis-store.js';
+import { describeStateLocation, resolveStateLocation, type StateLocationOptions } from './state-location.js';
+import type { LimitStore } from './types.js';
+
+export interface OpenStoreOptions extends StateLocationOptions {
+  /** SQLite: how long a call waits for another process's write lock; default 5000 ms. */
+  busyTimeoutMs?: number;
+  /** Redis: prefix of every key; default "policy-wrap:". */
+  redisKeyPrefix?: string;
+  /** Redis: whose clock counts; default the server's (see RedisTime). */
+  redisTime?: RedisTime;
+}
+
+/**
+ * Opens the store a spec names (see resolveStateLocation). A SQLite file that cannot be created or
+ * opened is a start-up error (PolicyWrapError STATE_OPEN_FAILED, exit 2): nothing has run yet, so
+ * refusing to start is clearer than refusing every call. Trouble later, a file that stops being
+ * writable or a Redis that goes away, fails single calls instead: each acquire throws and the
+ * limiter turns that into `store-unavailable`. Redis connects lazily, so an unreachable Redis is
+ * found on the first call, not here. Each backend's module loads only when chosen.
+ */
+export async function openStore(spec: string | undefined, options: OpenStoreOptions = {}): Promise<LimitStore> {
+  const location = resolveStateLocation(spec, options);
+  switch (location.kind) {
+    case 'memory': {
+      const { MemoryStore } = await import('./memory-store.js');
+      return new MemoryStore();
+    }
+    case 'redis': {
+      const { RedisStore } = await import('./redis-store.js');
+      return new RedisStore({ url: location.url, keyPrefix: options.redisKeyPrefix, time: options.redisTime });
+    }
+    case 'sqlite': {
+      const { SqliteStore } = await import('./sqlite-store.js');
+      try {
+        mkdirSync(dirname(location.path), { recursive: true });
+        return new SqliteStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
+      } catch (error) {
+        const detail = error instanceof Error ? error.message : String(error);
+        throw new PolicyWrapError(
+          'STATE_OPEN_FAILED',
+          `cannot open the ${describeStateLocation(location)}: ${detail}; choose another with --state or POLICY_WRAP_STATE`,
+          { cause: error },
+        );
+      }
+    }
+  }
+}

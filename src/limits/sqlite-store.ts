@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import Database from 'better-sqlite3';
+import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
+import type { Acquisition, Budget, LimitStore, Ticket } from './types.js';
+
+export interface SqliteStoreOptions {
+  /** How long an acquire waits for another process's write lock before the store counts as unavailable. */
+  busyTimeoutMs?: number;
+}
+
+/** How often, in clock time, keys nobody asks for any more are swept away. */
+const sweepEveryMs = 60_000;
+const schemaVersion = 1;
+
+/*
+ * hits is the sliding log: one row per key and admission, ordered by (key, at) so pruning and
+ * finding the oldest admission are range lookups. keys holds each key's row count, kept equal to
+ * COUNT(hits) by every statement that changes hits, so an acquire costs the same however full the
+ * window is; `expires` (newest admission + window) lets the sweep drop keys that went quiet.
+ */
+const schema = `
+  CREATE TABLE IF NOT EXISTS hits (
+    key TEXT NOT NULL,
+    at INTEGER NOT NULL,
+    ticket TEXT NOT NULL,
+    PRIMARY KEY (key, at, ticket)
+  ) WITHOUT ROWID;
+  CREATE TABLE IF NOT EXISTS keys (
+    key TEXT PRIMARY KEY,
+    n INTEGER NOT NULL,
+    expires INTEGER NOT NULL
+  ) WITHOUT ROWID;
+`;
+
+/**
+ * Counts in one SQLite file, shared by every process on the machine that opens it, and kept across
+ * restarts. Synchronous: each acquire is one `BEGIN IMMEDIATE` transaction, so processes take
+ * turns on the write lock and none admits a call against a count another is changing.
+ * The caller creates the file's directory (see openStore).
+ */
+export class SqliteStore implements LimitStore {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly acquireImmediate: (budgets: readonly Budget[], nowMs: number) => Acquisition;
+  private readonly releaseImmediate: (ticket: Ticket) => void;
+  private nextSweepMs = Number.NEGATIVE_INFINITY;
+
+  constructor(path: string, options: SqliteStoreOptions = {}) {
+    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    try {
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+      this.db.transaction(() => createSchema(this.db)).immediate();
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
+
+    const sql = <P extends unknown[], R = unknown>(text: string) => this.db.prepare<P, R>(text);
+    const prune = sql<[string, number]>('DELETE FROM hits WHERE key = ? AND at <= ?');
+    const countSince = sql<[string, number], number>('SELECT COUNT(*) FROM hits WHERE key = ? AND at > ?').pluck();
+    const nthSince = sql<[string, number, number], number>(
+      'SELECT at FROM hits WHERE key = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?',
+    ).pluck();
+    const addHit = sql<[string, number, string]>('INSERT INTO hits (key, at, ticket) VALUES (?, ?, ?)');
+    const removeHit = sql<[string, string]>('DELETE FROM hits WHERE key = ? AND ticket = ?');
+    const keyCount = sql<[string], number>('SELECT n FROM keys WHERE key = ?').pluck();
+    const setKey = sql<[string, number, number]>(
+      'INSERT INTO keys (key, n, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET n = excluded.n, expires = max(expires, excluded.expires)',
+    );
+    const setKeyCount = sql<[number, string]>('UPDATE keys SET n = ? WHERE key = ?');
+    const subtractFromKey = sql<[number, string]>('UPDATE keys SET n = n - ? WHERE key = ?');
+    const sweepHits = sql<[number]>('DELETE FROM hits WHERE key IN (SELECT key FROM keys WHERE expires <= ?)');
+    const sweepKeys = sql<[number]>('DELETE FROM keys WHERE expires <= ?');
+
+    const acquire = this.db.transaction((budgets: readonly Budget[], nowMs: number): Acquisition => {
+      if (nowMs >= this.nextSweepMs) {
+        this.nextSweepMs = nowMs + sweepEveryMs;
+        sweepHits.run(nowMs);
+        sweepKeys.run(nowMs);
+      }
+      const windows = longestWindowByKey(budgets);
+      // After pruning by its longest window, every row left for a key is in that window.
+      const inLongestWindow = new Map<string, number>();
+      for (const [key, windowMs] of windows) {
+        const pruned = prune.run(key, windowStart(nowMs, windowMs)).changes;
+        const n = (keyCount.get(key) ?? 0) - pruned;
+        if (pruned > 0) setKeyCount.run(n, key);
+        inLongestWindow.set(key, n);
+      }
+      const used = budgets.map((budget) =>
+        budget.windowMs === windows.get(budget.key)
+          ? (inLongestWindow.get(budget.key) ?? 0)
+          : (countSince.get(budget.key, windowStart(nowMs, budget.windowMs)) ?? 0),
+      );
+      const blockedIndex = budgets.findIndex((budget, i) => (used[i] ?? 0) >= budget.max);
+      const blocked = budgets[blockedIndex];
+      if (blocked) {
+        const over = (used[blockedIndex] ?? 0) - blocked.max;
+        const entry = blocked.max > 0 ? nthSince.get(blocked.key, windowStart(nowMs, blocked.windowMs), over) : undefined;
+        return { admitted: false, blockedIndex, retryAfterMs: retryAfterMs(blocked, nowMs, entry), used };
+      }
+      const id = randomUUID();
+      for (const [key, windowMs] of windows) {
+        addHit.run(key, nowMs, id);
+        setKey.run(key, (inLongestWindow.get(key) ?? 0) + 1, nowMs + windowMs);
+      }
+      return { admitted: true, ticket: { id, keys: [...windows.keys()], atMs: nowMs }, used: used.map((n) => n + 1) };
+    });
+    const release = this.db.transaction((ticket: Ticket) => {
+      for (const key of ticket.keys) {
+        const removed = removeHit.run(key, ticket.id).changes;
+        if (removed > 0) subtractFromKey.run(removed, key);
+      }
+    });
+    this.acquireImmediate = acquire.immediate;
+    this.releaseImmediate = release.immediate;
+  }
+
+  acquire(budgets: readonly Budget[], nowMs: number): Acquisition {
+    return this.acquireImmediate(budgets, nowMs);
+  }
+
+  release(ticket: Ticket): void {
+    this.releaseImmediate(ticket);
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function createSchema(db: Database.Database): void {
+  const version = db.pragma('user_version', { simple: true });
+  if (version === schemaVersion) return;
+  if (version !== 0) {
+    throw new Error(`the file holds counters of another policy-wrap version (schema ${String(version)}, expected ${schemaVersion})`);
+  }
+  db.exec(schema);
+  db.pragma(`user_version = ${schemaVersion}`);
+}
