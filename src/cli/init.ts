@@ -1,0 +1,157 @@
+import { readFileSync } from 'node:fs';
+import { access, writeFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { ExitCode, PolicyWrapError } from '../errors.js';
+import { starterPolicy } from '../init/starter.js';
+import type { CliIo } from './io.js';
+
+interface InitOptions {
+  out?: string;
+  force?: boolean;
+  timeout: number;
+}
+
+function program(io: CliIo): Command {
+  return new Command('policy-wrap init')
+    .usage('[--out policy.json] [--force] -- <command> [args...]')
+    .description(
+      'Start an MCP server, read its tools and write a starter policy: deny by default, read-only tools allowed, ' +
+        'destructive and open-world tools listed as denied, other tools rate-limited.',
+    )
+    .option('-o, --out <file>', 'write the policy to this file instead of standard output')
+    .option('-f, --force', 'overwrite --out if it exists (without it, an existing file is an error, exit 2)')
+    .option('--timeout <seconds>', 'how long the server gets for each answer', seconds, 30)
+    .addHelpText('after', '\nExit codes: 0 written, 1 the server failed or stopped, 2 bad usage or --out exists, 127 command not found.')
+    .exitOverride()
+    .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
+}
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('give a positive number of seconds.');
+  return parsed;
+}
+
+function refuseExisting(path: string): PolicyWrapError {
+  return new PolicyWrapError('init.out_exists', `${path} already exists; pass --force to overwrite it, or choose another --out`);
+}
+
+async function ensureAbsent(path: string): Promise<void> {
+  const exists = await access(path).then(
+    () => true,
+    () => false,
+  );
+  if (exists) throw refuseExisting(path);
+}
+
+function clientVersion(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+function serverFailure(command: readonly string[], error: unknown, timeoutSeconds: number): PolicyWrapError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT' || code === 'EACCES') {
+    return new PolicyWrapError('init.command_not_found', `cannot start ${command[0] ?? ''}: ${code === 'ENOENT' ? 'not found' : 'permission denied'}`, {
+      exitCode: ExitCode.commandNotFound,
+      cause: error,
+    });
+  }
+  let detail = error instanceof Error ? error.message : String(error);
+  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
+    detail = `no answer within ${timeoutSeconds} second${timeoutSeconds === 1 ? '' : 's'}`;
+  } else if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    detail = 'it stopped before listing its tools (its own messages, if any, are above)';
+  }
+  return new PolicyWrapError('init.server_failed', `could not read the tools of \`${command.join(' ')}\`: ${detail}`, {
+    exitCode: ExitCode.problems,
+    cause: error,
+  });
+}
+
+/** Starts the server, reads every page of tools/list, and stops the server again. */
+async function listTools(command: readonly string[], options: InitOptions, io: CliIo): Promise<Tool[]> {
+  const [executable = '', ...args] = command;
+  const transport = new StdioClientTransport({
+    command: executable,
+    args,
+    env: definedEnv(io.env),
+    cwd: io.cwd,
+    stderr: 'pipe',
+  });
+  transport.stderr?.on('data', (chunk: Buffer) => io.stderr.write(chunk));
+  const client = new Client({ name: 'policy-wrap-init', version: clientVersion() });
+  const requestOptions = { timeout: options.timeout * 1000 };
+  try {
+    await client.connect(transport, requestOptions);
+    const tools: Tool[] = [];
+    const seenCursors = new Set<string>();
+    let cursor: string | undefined;
+    do {
+      const page = await client.listTools(cursor === undefined ? undefined : { cursor }, requestOptions);
+      tools.push(...page.tools);
+      cursor = page.nextCursor;
+      if (cursor !== undefined && seenCursors.has(cursor)) throw new Error(`tools/list repeated the cursor ${JSON.stringify(cursor)}`);
+      if (cursor !== undefined) seenCursors.add(cursor);
+    } while (cursor !== undefined);
+    return tools;
+  } catch (error) {
+    throw serverFailure(command, error, options.timeout);
+  } finally {
+    await client.close();
+  }
+}
+
+async function run(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
+  const cli = program(io);
+  try {
+    cli.parse(own, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    throw error;
+  }
+  if (command === undefined || command.length === 0) {
+    throw new PolicyWrapError('init.no_command', 'give the server command after --, e.g. policy-wrap init -- node server.js');
+  }
+  const options = cli.opts<InitOptions>();
+  const out = options.out === undefined ? undefined : resolve(io.cwd, options.out);
+  if (out !== undefined && !options.force) await ensureAbsent(out);
+
+  const { document, kinds, notes } = starterPolicy(await listTools(command, options, io));
+  const text = `${JSON.stringify(document, null, 2)}\n`;
+  if (out === undefined) {
+    io.stdout.write(text);
+  } else {
+    await writeFile(out, text, { flag: options.force ? 'w' : 'wx' }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EEXIST') throw refuseExisting(out);
+      throw new PolicyWrapError('init.write_failed', `cannot write ${out}: ${error.message}`, { cause: error });
+    });
+  }
+  for (const note of notes) io.stderr.write(`policy-wrap init: ${note}\n`);
+  const denied = kinds.destructive + kinds['open-world'];
+  const total = denied + kinds['read-only'] + kinds.contained;
+  io.stderr.write(
+    `policy-wrap init: ${total} tools: ${kinds['read-only']} read-only allowed, ${kinds.contained} rate-limited, ` +
+      `${denied} denied${out === undefined ? '' : `; wrote ${out}`}. Review the denied tools' reasons before use.\n`,
+  );
+  return ExitCode.ok;
+}
+
+/** `policy-wrap init [--out file] [--force] [--timeout s] -- <command> [args...]` */
+export async function initCommand(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
+  try {
+    return await run(own, command, io);
+  } catch (error) {
+    if (!(error instanceof PolicyWrapError)) throw error;
+    io.stderr.write(`policy-wrap init: ${error.message}\n`);
+    return error.exitCode;
+  }
+}
