@@ -29,6 +29,8 @@ export interface ToolRule {
   timeout?: number;
 }
 
+export type Scope = 'grant' | 'session' | 'global';
+
 export type WindowName = 'second' | 'minute' | 'hour' | 'day';
 
 export interface LimitRule {
@@ -37,7 +39,8 @@ export interface LimitRule {
   /** A named window or a whole number of seconds. */
   window: WindowName | number;
   max: number;
-  scope?: 'grant' | 'session' | 'global';
+  /** Who shares the budget; default grant. */
+  scope?: Scope;
   /** A path into the call, e.g. "arguments.ratingKey": a separate budget per distinct value. */
   per?: string;
 }

@@ -1,0 +1,81 @@
+import { createRequire } from 'node:module';
+import { Ajv, type AnySchemaObject, type Options } from 'ajv';
+import { Ajv2019 } from 'ajv/dist/2019.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { checkWith, type ArgumentsCheck } from './argument-schemas.js';
+
+/**
+ * What can be checked against a tool's inputSchema as the server advertised it. A schema that
+ * cannot be compiled means the call cannot be checked, which `input_schema: "enforce"` refuses.
+ */
+export type AdvertisedSchemaCheck = { ok: true; check: ArgumentsCheck } | { ok: false; problem: string };
+
+export interface AdvertisedTool {
+  name: string;
+  inputSchema?: unknown;
+}
+
+/**
+ * Tolerant of what servers send: unknown keywords and formats are ignored, and the dialect named
+ * by `$schema` is honoured (2020-12 when absent, 2019-09, draft-07, draft-06).
+ */
+const options: Options = { allErrors: true, strict: false, addUsedSchema: false, logger: false, validateSchema: true };
+
+type Dialect = '2020-12' | '2019-09' | 'draft-07' | 'draft-06';
+
+export function compileAdvertisedSchemas(tools: readonly AdvertisedTool[]): Map<string, AdvertisedSchemaCheck> {
+  const instances = new Map<Dialect, Ajv>();
+  const instance = (dialect: Dialect): Ajv => {
+    let ajv = instances.get(dialect);
+    if (ajv === undefined) {
+      ajv = createAjv(dialect);
+      instances.set(dialect, ajv);
+    }
+    return ajv;
+  };
+  const checks = new Map<string, AdvertisedSchemaCheck>();
+  for (const tool of tools) checks.set(tool.name, compileOne(tool.inputSchema, instance));
+  return checks;
+}
+
+function compileOne(schema: unknown, instance: (dialect: Dialect) => Ajv): AdvertisedSchemaCheck {
+  if (typeof schema !== 'object' || schema === null || Array.isArray(schema)) {
+    return { ok: false, problem: 'the server advertised no usable inputSchema for it' };
+  }
+  const declared = (schema as { $schema?: unknown }).$schema;
+  const dialect = dialectOf(declared);
+  if (dialect === undefined) {
+    return { ok: false, problem: `its inputSchema is written for ${JSON.stringify(declared)}, a JSON Schema version policy-wrap cannot check` };
+  }
+  try {
+    return { ok: true, check: checkWith(instance(dialect).compile(schema)) };
+  } catch (error) {
+    return { ok: false, problem: `its inputSchema does not compile (${error instanceof Error ? error.message : String(error)})` };
+  }
+}
+
+function dialectOf(declared: unknown): Dialect | undefined {
+  if (declared === undefined) return '2020-12';
+  if (typeof declared !== 'string') return undefined;
+  if (/json-schema\.org\/draft\/2020-12\/schema/.test(declared)) return '2020-12';
+  if (/json-schema\.org\/draft\/2019-09\/schema/.test(declared)) return '2019-09';
+  if (/json-schema\.org\/draft-07\/schema/.test(declared)) return 'draft-07';
+  if (/json-schema\.org\/draft-06\/schema/.test(declared)) return 'draft-06';
+  return undefined;
+}
+
+function createAjv(dialect: Dialect): Ajv {
+  switch (dialect) {
+    case '2020-12':
+      return new Ajv2020(options);
+    case '2019-09':
+      return new Ajv2019(options);
+    case 'draft-07':
+      return new Ajv(options);
+    case 'draft-06': {
+      const ajv = new Ajv(options);
+      ajv.addMetaSchema(createRequire(import.meta.url)('ajv/dist/refs/json-schema-draft-06.json') as AnySchemaObject);
+      return ajv;
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { readableErrors, violationText } from './schema-messages.js';
+
+/** Checks a call's arguments; returns what is wrong ("/limit must be <= 500"), empty when fine. */
+export type ArgumentsCheck = (args: unknown) => string[];
+
+/**
+ * Compiles the `arguments` schemas of one policy. Strict: an unknown keyword (a typo such as
+ * `maxLenght`) or an unknown `format` is an error at load time, never a check silently skipped.
+ */
+export class ArgumentSchemaCompiler {
+  private readonly ajv = new Ajv2020({
+    allErrors: true,
+    strict: true,
+    strictTypes: false,
+    strictTuples: false,
+    strictRequired: false,
+    addUsedSchema: false,
+    logger: false,
+  });
+
+  /** Throws Ajv's error when the schema does not compile. */
+  compile(schema: unknown): ArgumentsCheck {
+    const validate = this.ajv.compile(schema as object | boolean);
+    return checkWith(validate);
+  }
+}
+
+export function checkWith(validate: ValidateFunction): ArgumentsCheck {
+  return (args) => {
+    // MCP lets a call omit `arguments`; it means no arguments.
+    if (validate(args === undefined ? {} : args)) return [];
+    return readableErrors(validate.errors).map((error) => violationText(error, 'arguments'));
+  };
+}

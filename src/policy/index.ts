@@ -1,0 +1,34 @@
+/** The policy language: load (file -> located problems or a compiled policy), evaluate, lint. */
+export { compileAdvertisedSchemas, type AdvertisedSchemaCheck, type AdvertisedTool } from './advertised.js';
+export type { ArgumentsCheck } from './argument-schemas.js';
+export {
+  compilePolicy,
+  CompiledPolicy,
+  PolicyCompileError,
+  tryCompilePolicy,
+  type CompiledLimit,
+  type CompiledRule,
+  type CompileIssue,
+  type CompileResult,
+} from './compile.js';
+export {
+  defaultRule,
+  describeTool,
+  evaluate,
+  isHidden,
+  type AllowDecision,
+  type BudgetClaim,
+  type CallFacts,
+  type Decision,
+  type DenyCause,
+  type DenyDecision,
+  type ToolDescription,
+} from './evaluate.js';
+export { locateFindings, type Finding } from './findings.js';
+export { JsonSource } from './json-source.js';
+export { lintPolicy } from './lint.js';
+export { loadPolicyFile, loadPolicyOrThrow, loadPolicyText, type LoadResult } from './load.js';
+export { formatProblem, hasErrors, PolicyLoadError, sortProblems, type Problem } from './problems.js';
+export { policySchemaId, policySchemaUrl, readPolicySchema } from './schema.js';
+export { lintAgainstServer } from './server-lint.js';
+export type { LimitRule, PolicyDocument, Scope, ToolRule, WindowName } from './types.js';

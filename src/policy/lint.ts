@@ -1,0 +1,117 @@
+import type { CompiledLimit, CompiledPolicy, CompiledRule } from './compile.js';
+import type { Finding } from './findings.js';
+import { covers, enumerateGlob } from './glob.js';
+
+/** Finite patterns with at most this many names are checked name by name for being shadowed. */
+const enumerationLimit = 1000;
+
+/**
+ * Checks beyond the schema: things that are valid but almost certainly not what the author
+ * meant. Every finding is a warning.
+ */
+export function lintPolicy(policy: CompiledPolicy): Finding[] {
+  return [
+    ...allowEverything(policy),
+    ...policy.rules.flatMap((rule) => ruleFindings(policy, rule)),
+    ...[...allowedLimits(policy)].flatMap((limit) => maxZero(limit)),
+    ...counterMismatches(policy),
+  ];
+}
+
+function allowEverything(policy: CompiledPolicy): Finding[] {
+  if (policy.default !== 'allow' || policy.rules.length > 0 || policy.limits.length > 0 || policy.inputSchema === 'enforce') return [];
+  return [{ pointer: '/default', part: 'value', code: 'lint.allow-everything', message: 'the policy allows every call of every tool and limits nothing' }];
+}
+
+function ruleFindings(policy: CompiledPolicy, rule: CompiledRule): Finding[] {
+  const findings: Finding[] = [];
+  const document = policy.document.tools?.[rule.key] ?? {};
+  if (rule.action === 'deny') {
+    if (rule.limits.length > 0) {
+      findings.push({ pointer: `${rule.pointer}/limits`, part: 'key', code: 'lint.deny-with-limits', message: 'this rule denies every call, so its limits never apply' });
+    }
+    for (const field of ['arguments', 'timeout'] as const) {
+      if (document[field] !== undefined) {
+        findings.push({ pointer: `${rule.pointer}/${field}`, part: 'key', code: 'lint.ignored-field', message: `this rule denies every call, so "${field}" never applies` });
+      }
+    }
+  } else {
+    if (document.hide !== undefined) {
+      findings.push({ pointer: `${rule.pointer}/hide`, part: 'key', code: 'lint.ignored-field', message: '"hide" only applies to denied tools; this rule allows its tools' });
+    }
+    const reasonField = document.reason !== undefined ? 'reason' : document.on_deny !== undefined ? 'on_deny' : undefined;
+    if (reasonField !== undefined && rule.checkArguments === undefined) {
+      findings.push({
+        pointer: `${rule.pointer}/${reasonField}`,
+        part: 'key',
+        code: 'lint.ignored-field',
+        message: `"${reasonField}" is shown when this rule denies a call, and this rule allows every call (it has no "arguments" check)`,
+      });
+    }
+  }
+  const shadow = shadowedBy(policy, rule);
+  if (shadow !== undefined) findings.push({ pointer: rule.pointer, part: 'key', code: 'lint.unreachable-pattern', message: shadow });
+  return findings;
+}
+
+/**
+ * Why a pattern can never decide a call, when that is provable: a more specific pattern matches
+ * every name it matches, or it matches a short list of names that all have more specific rules.
+ */
+function shadowedBy(policy: CompiledPolicy, rule: CompiledRule): string | undefined {
+  if (rule.glob.exact !== undefined) return undefined;
+  const rank = policy.rules.indexOf(rule);
+  const wider = policy.rules.slice(0, rank).find((other) => other.glob.exact === undefined && covers(other.glob, rule.glob));
+  if (wider !== undefined) {
+    return `pattern ${JSON.stringify(rule.key)} never decides a call: every name it matches is decided first by ${JSON.stringify(wider.key)}, which ranks before it`;
+  }
+  const names = enumerateGlob(rule.glob, enumerationLimit);
+  if (names === undefined || names.some((name) => policy.ruleFor(name) === rule)) return undefined;
+  const deciders = [...new Set(names.map((name) => policy.ruleFor(name)?.key ?? ''))].map((key) => JSON.stringify(key));
+  return `pattern ${JSON.stringify(rule.key)} never decides a call: every name it matches has a more specific rule (${deciders.join(', ')})`;
+}
+
+/** Limits that can count something: the top-level ones and those of allowing rules. */
+function* allowedLimits(policy: CompiledPolicy): Generator<CompiledLimit> {
+  yield* policy.limits;
+  for (const rule of policy.rules) if (rule.action === 'allow') yield* rule.limits;
+}
+
+function maxZero(limit: CompiledLimit): Finding[] {
+  if (limit.max !== 0) return [];
+  return [
+    {
+      pointer: `${limit.pointer}/max`,
+      part: 'value',
+      code: 'lint.max-zero',
+      message: `"max": 0 admits no call at all; to deny, write "action": "deny" (it also hides the tool and tells the agent why)`,
+    },
+  ];
+}
+
+/** Named counters whose limits differ in window, scope or per: those are counted separately. */
+function counterMismatches(policy: CompiledPolicy): Finding[] {
+  const first = new Map<string, CompiledLimit>();
+  const findings: Finding[] = [];
+  const limits = [...allowedLimits(policy)].filter((limit) => limit.counter !== limit.pointer);
+  for (const limit of limits) {
+    const earlier = first.get(limit.counter);
+    if (earlier === undefined) {
+      first.set(limit.counter, limit);
+      continue;
+    }
+    const differences = [
+      earlier.windowMs !== limit.windowMs ? 'window' : undefined,
+      earlier.scope !== limit.scope ? 'scope' : undefined,
+      earlier.per?.join('.') !== limit.per?.join('.') ? 'per' : undefined,
+    ].filter((difference) => difference !== undefined);
+    if (differences.length === 0) continue;
+    findings.push({
+      pointer: `${limit.pointer}/counter`,
+      part: 'value',
+      code: 'lint.counter-mismatch',
+      message: `counter ${JSON.stringify(limit.counter)} is also used at ${earlier.pointer} with a different ${differences.join(', ')}; limits share a budget only when window, scope and per are the same, so these are counted separately`,
+    });
+  }
+  return findings;
+}
