@@ -32,12 +32,13 @@ function program(io: CliIo): Command {
 
 function seconds(value: string): number {
   const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('give a positive number of seconds.');
+  // Timers overflow past 2^31 ms, so a day is the ceiling.
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 86_400) throw new InvalidArgumentError('give a number of seconds from 1 to 86400.');
   return parsed;
 }
 
 function refuseExisting(path: string): PolicyWrapError {
-  return new PolicyWrapError('init.out_exists', `${path} already exists; pass --force to overwrite it, or choose another --out`);
+  return new PolicyWrapError('init.out-exists', `${path} already exists; pass --force to overwrite it, or choose another --out`);
 }
 
 async function ensureAbsent(path: string): Promise<void> {
@@ -60,7 +61,7 @@ function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
 function serverFailure(command: readonly string[], error: unknown, timeoutSeconds: number): PolicyWrapError {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'ENOENT' || code === 'EACCES') {
-    return new PolicyWrapError('init.command_not_found', `cannot start ${command[0] ?? ''}: ${code === 'ENOENT' ? 'not found' : 'permission denied'}`, {
+    return new PolicyWrapError('init.command-not-found', `cannot start ${command[0] ?? ''}: ${code === 'ENOENT' ? 'not found' : 'permission denied'}`, {
       exitCode: ExitCode.commandNotFound,
       cause: error,
     });
@@ -71,7 +72,7 @@ function serverFailure(command: readonly string[], error: unknown, timeoutSecond
   } else if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
     detail = 'it stopped before listing its tools (its own messages, if any, are above)';
   }
-  return new PolicyWrapError('init.server_failed', `could not read the tools of \`${command.join(' ')}\`: ${detail}`, {
+  return new PolicyWrapError('init.server-failed', `could not read the tools of \`${command.join(' ')}\`: ${detail}`, {
     exitCode: ExitCode.problems,
     cause: error,
   });
@@ -119,7 +120,7 @@ async function run(own: string[], command: string[] | undefined, io: CliIo): Pro
     throw error;
   }
   if (command === undefined || command.length === 0) {
-    throw new PolicyWrapError('init.no_command', 'give the server command after --, e.g. policy-wrap init -- node server.js');
+    throw new PolicyWrapError('init.no-command', 'give the server command after --, e.g. policy-wrap init -- node server.js');
   }
   const options = cli.opts<InitOptions>();
   const out = options.out === undefined ? undefined : resolve(io.cwd, options.out);
@@ -132,7 +133,7 @@ async function run(own: string[], command: string[] | undefined, io: CliIo): Pro
   } else {
     await writeFile(out, text, { flag: options.force ? 'w' : 'wx' }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EEXIST') throw refuseExisting(out);
-      throw new PolicyWrapError('init.write_failed', `cannot write ${out}: ${error.message}`, { cause: error });
+      throw new PolicyWrapError('init.write-failed', `cannot write ${out}: ${error.message}`, { cause: error });
     });
   }
   for (const note of notes) io.stderr.write(`policy-wrap init: ${note}\n`);
@@ -140,7 +141,8 @@ async function run(own: string[], command: string[] | undefined, io: CliIo): Pro
   const total = denied + kinds['read-only'] + kinds.contained;
   io.stderr.write(
     `policy-wrap init: ${total} tools: ${kinds['read-only']} read-only allowed, ${kinds.contained} rate-limited, ` +
-      `${denied} denied${out === undefined ? '' : `; wrote ${out}`}. Review the denied tools' reasons before use.\n`,
+      `${denied} denied${out === undefined ? '' : `; wrote ${out}`}. These follow the server's own annotations, ` +
+      'which policy-wrap cannot verify: review the policy before use.\n',
   );
   return ExitCode.ok;
 }

@@ -20,11 +20,9 @@ const CONTAINED_LIMIT: LimitRule = { window: 'minute', max: 10 };
 const HINTS_ARE_CLAIMS = 'Annotations are hints from the server, not verified by policy-wrap.';
 const HOW_TO_ALLOW = 'To allow it, check what it does, then set action to allow and add limits.';
 
+// Allowing rules carry no reason: a reason is only shown when a rule denies a call.
 const RULES: Record<ToolKind, () => ToolRule> = {
-  'read-only': () => ({
-    action: 'allow',
-    reason: `Allowed by the starter policy because the server marks this tool read-only. ${HINTS_ARE_CLAIMS}`,
-  }),
+  'read-only': () => ({ action: 'allow' }),
   destructive: () => ({
     action: 'deny',
     reason:
@@ -39,13 +37,7 @@ const RULES: Record<ToolKind, () => ToolRule> = {
       `acts on systems outside the server. ${HINTS_ARE_CLAIMS} ${HOW_TO_ALLOW}`,
     hide: false,
   }),
-  contained: () => ({
-    action: 'allow',
-    reason:
-      `Allowed by the starter policy at most ${CONTAINED_LIMIT.max} times a ${CONTAINED_LIMIT.window}: the server says ` +
-      `this tool changes things but deletes nothing and stays inside the server. ${HINTS_ARE_CLAIMS}`,
-    limits: [{ ...CONTAINED_LIMIT }],
-  }),
+  contained: () => ({ action: 'allow', limits: [{ ...CONTAINED_LIMIT }] }),
 };
 
 /** Policy keys read these as glob syntax; a backslash makes each one literal (a lone `]` already is). */

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { starterPolicy, type ListedTool } from '../../../src/init/starter.js';
 import { compilePolicy } from '../../../src/policy/compile.js';
 import { parseGlob } from '../../../src/policy/glob.js';
-import { policySchemaId, policyValidator } from '../../../src/policy/schema.js';
+import { loadPolicyText } from '../../../src/policy/load.js';
+import { formatProblem } from '../../../src/policy/problems.js';
+import { policySchemaId } from '../../../src/policy/schema.js';
+import { lintAgainstServer } from '../../../src/policy/server-lint.js';
 
 const plexTools = (
   JSON.parse(readFileSync(new URL('../../fixtures/plex/tools.json', import.meta.url), 'utf8')) as { tools: ListedTool[] }
@@ -29,14 +32,17 @@ describe('starterPolicy', () => {
     expect(kinds).toEqual({ 'read-only': 1, destructive: 2, 'open-world': 1, contained: 1 });
   });
 
-  test('every reason says that annotations are hints', () => {
+  test('denied rules say that annotations are hints; allowing rules carry no reason, which would never be shown', () => {
     const { document } = starterPolicy([
       { name: 'a', annotations: { readOnlyHint: true } },
       { name: 'b' },
       { name: 'c', annotations: { destructiveHint: false } },
       { name: 'd', annotations: { destructiveHint: false, openWorldHint: false } },
     ]);
-    for (const rule of Object.values(document.tools ?? {})) expect(rule.reason).toMatch(/hints from the server, not verified/);
+    for (const rule of Object.values(document.tools ?? {})) {
+      if (rule.action === 'deny') expect(rule.reason).toMatch(/hints from the server, not verified/);
+      else expect(rule).not.toHaveProperty('reason');
+    }
   });
 
   test('denies by default, enforces input schemas and names the schema', () => {
@@ -65,18 +71,19 @@ describe('starterPolicy', () => {
     expect(notes).toEqual(name === 'x]y' ? [] : [expect.stringContaining('not read as a pattern')]);
   });
 
-  test('what it writes passes the policy schema and compiles', () => {
+  test('what it writes loads without errors or warnings, and lints clean against the server', () => {
     const mixed: ListedTool[] = [
       ...plexTools,
       { name: 'contained', annotations: { destructiveHint: false, openWorldHint: false } },
       { name: 'bare' },
     ];
     const { document } = starterPolicy(mixed);
-    const validate = policyValidator();
-    const valid = validate(JSON.parse(JSON.stringify(document)));
-    expect(validate.errors ?? null).toBeNull();
-    expect(valid).toBe(true);
-    const compiled = compilePolicy(document);
+    const loaded = loadPolicyText(JSON.stringify(document, null, 2), 'starter.json');
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+    expect(loaded.warnings.map(formatProblem)).toEqual([]);
+    expect(lintAgainstServer(loaded.policy, mixed)).toEqual([]);
+
+    const compiled = loaded.policy;
     expect(compiled.ruleFor('contained')?.limits.map((limit) => [limit.windowMs, limit.max])).toEqual([[60_000, 10]]);
     expect(compiled.ruleFor('bare')).toMatchObject({ action: 'deny', hide: false });
     expect(compiled.ruleFor('not_listed')).toBeUndefined();
