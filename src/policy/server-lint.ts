@@ -53,9 +53,9 @@ function unknownArguments(rule: CompiledRule, decided: readonly AdvertisedTool[]
   const schema = argumentsSchemaOf(rule);
   if (schema === undefined) return [];
   const declared = Object.keys(isObject(schema.properties) ? schema.properties : {});
-  const required = Array.isArray(schema.required) ? schema.required.filter((name): name is string => typeof name === 'string') : [];
+  const required: unknown[] = Array.isArray(schema.required) ? schema.required : [];
   const findings: Finding[] = [];
-  for (const property of [...new Set([...declared, ...required])]) {
+  for (const property of new Set([...declared, ...required.filter((name): name is string => typeof name === 'string')])) {
     const lacking = decided.filter((tool) => {
       const advertised = advertisedProperties(tool);
       return advertised !== undefined && !advertised.includes(property);
@@ -63,7 +63,9 @@ function unknownArguments(rule: CompiledRule, decided: readonly AdvertisedTool[]
     if (lacking.length === 0) continue;
     const known = lacking.length === 1 ? (advertisedProperties(lacking[0] as AdvertisedTool) ?? []) : [];
     findings.push({
-      pointer: declared.includes(property) ? `${rule.pointer}/arguments/properties${pointerOf(property)}` : `${rule.pointer}/arguments/required`,
+      pointer: declared.includes(property)
+        ? `${rule.pointer}/arguments/properties${pointerOf(property)}`
+        : `${rule.pointer}/arguments/required${pointerOf(required.indexOf(property))}`,
       part: declared.includes(property) ? 'key' : 'value',
       code: 'lint.unknown-argument',
       message: `${JSON.stringify(property)} is not in the inputSchema of ${lacking.map((tool) => tool.name).join(', ')}${didYouMean(property, known)}`,
