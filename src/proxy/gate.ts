@@ -56,8 +56,11 @@ export type CallOutcome =
   | { kind: 'timeout'; latencyMs: number }
   /** the client cancelled the request */
   | { kind: 'cancelled'; latencyMs: number }
-  /** the request never reached the server (child gone, pipe closed): any counted budget may be refunded */
-  | { kind: 'not-forwarded' }
+  /**
+   * the request never reached the server (child gone, pipe closed, or the client cancelled it while
+   * the verdict was pending): any counted budget may be refunded
+   */
+  | { kind: 'not-forwarded'; reason?: 'server-unreachable' | 'cancelled' }
   /** the server exited before answering */
   | { kind: 'server-exited'; latencyMs: number };
 

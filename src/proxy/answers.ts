@@ -1,0 +1,48 @@
+import {
+  JsonRpcErrorCode,
+  type JsonRpcErrorObject,
+  type JsonRpcErrorResponse,
+  type JsonRpcId,
+  type JsonRpcNotification,
+  type JsonRpcResultResponse,
+} from './jsonrpc.js';
+
+/**
+ * The wrapper's own error codes beside the standard ones. `-32000` is what the MCP SDK itself uses
+ * for a closed connection, so clients already treat it as "the server is gone".
+ */
+export const RelayErrorCode = {
+  ...JsonRpcErrorCode,
+  serverGone: -32000,
+} as const;
+
+export function errorAnswer(id: JsonRpcId | null, error: JsonRpcErrorObject): JsonRpcErrorResponse {
+  return { jsonrpc: '2.0', id, error };
+}
+
+export function resultAnswer(id: JsonRpcId, result: Record<string, unknown>): JsonRpcResultResponse {
+  return { jsonrpc: '2.0', id, result };
+}
+
+/** One error object, message prefixed so a person reading the client's log knows who said it. */
+export function wrapperError(code: number, message: string): JsonRpcErrorObject {
+  return { code, message: `policy-wrap: ${message}` };
+}
+
+/** What the client gets when a forwarded call outlives its timeout. */
+export function timeoutResult(tool: string, timeoutMs: number): Record<string, unknown> {
+  const seconds = Number((timeoutMs / 1000).toFixed(3));
+  return {
+    content: [{ type: 'text', text: `Timed out: ${tool} did not answer within ${seconds} s; the request was cancelled.` }],
+    isError: true,
+  };
+}
+
+export function cancelledNotification(requestId: JsonRpcId, reason: string): JsonRpcNotification {
+  return { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason } };
+}
+
+/** A message as one protocol line. */
+export function encodeLine(message: unknown): Buffer {
+  return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+}

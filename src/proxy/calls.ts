@@ -1,0 +1,186 @@
+import { RelayErrorCode, cancelledNotification, encodeLine, errorAnswer, resultAnswer, timeoutResult } from './answers.js';
+import { isObject } from './classify.js';
+import { answerClientError, answerClientResult, canReachServer, showId, type RelayContext } from './context.js';
+import type { CallOutcome, CallVerdict, GateContext, ToolCall } from './gate.js';
+import type { JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
+import { idKey, type ClientRequest, type TrackedCall } from './pending.js';
+import type { Upstream } from './upstream.js';
+
+/** A call whose verdict is a pending Promise. */
+interface Gating {
+  cancelled: boolean;
+}
+
+/**
+ * Every `tools/call` from the client goes through the gate. Only a 'forward' verdict lets it reach
+ * the server, serialized from the very object the gate judged.
+ */
+export class ToolCalls {
+  private readonly gating = new Map<string, Gating>();
+  private readonly timed = new Set<TrackedCall>();
+  private idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly context: RelayContext,
+    private readonly upstream: Upstream,
+    private readonly gateContext: GateContext,
+  ) {}
+
+  isGating(id: JsonRpcId): boolean {
+    return this.gating.has(idKey(id));
+  }
+
+  handle(message: JsonRpcRequest): void {
+    const call = readToolCall(message);
+    if (typeof call === 'string') {
+      this.context.log(`refused tools/call ${showId(message.id)}: ${call}`);
+      answerClientError(this.context, message.id, { code: RelayErrorCode.invalidParams, message: call });
+      return;
+    }
+    // Serialized before the gate looks at it: what the server gets is what was judged.
+    const line = encodeLine(message);
+    let verdict: CallVerdict | Promise<CallVerdict>;
+    try {
+      verdict = this.context.gate.checkCall(call, this.gateContext);
+    } catch (error) {
+      this.gateFailed(message.id, call.name, error);
+      return;
+    }
+    if (!isPromiseLike(verdict)) {
+      this.decide(message, call.name, line, verdict);
+      return;
+    }
+    const key = idKey(message.id);
+    const gating: Gating = { cancelled: false };
+    this.gating.set(key, gating);
+    const settle = (decide: () => void): void => {
+      this.gating.delete(key);
+      decide();
+      if (this.gating.size === 0) this.wakeIdle();
+    };
+    verdict.then(
+      (settled) =>
+        settle(() => {
+          if (!gating.cancelled) this.decide(message, call.name, line, settled);
+          else if (isObject(settled) && settled.kind === 'forward') {
+            this.tracked(call.name, settled.onOutcome).report({ kind: 'not-forwarded', reason: 'cancelled' });
+          }
+        }),
+      (error: unknown) => settle(() => gating.cancelled || this.gateFailed(message.id, call.name, error)),
+    );
+  }
+
+  /** The client cancelled a call still waiting for its verdict: it will be neither sent nor answered. */
+  cancelGating(id: JsonRpcId): boolean {
+    const gating = this.gating.get(idKey(id));
+    if (gating) gating.cancelled = true;
+    return gating !== undefined;
+  }
+
+  /** Resolves once no verdict is pending (before the server's input may be closed). */
+  whenIdle(): Promise<void> {
+    if (this.gating.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
+  /** Stops every timeout timer (the relay is closing). */
+  close(): void {
+    for (const call of this.timed) this.context.timers.clearTimeout(call.timer);
+    this.timed.clear();
+  }
+
+  private decide(message: JsonRpcRequest, name: string, line: Buffer, verdict: CallVerdict): void {
+    const context = this.context;
+    if (verdict?.kind === 'answer' && isAnswer(verdict.answer)) {
+      const answer = verdict.answer;
+      const response = 'error' in answer ? errorAnswer(message.id, answer.error) : resultAnswer(message.id, answer.result);
+      context.client.writeLine(encodeLine(response), context.clientFlow);
+      return;
+    }
+    if (verdict?.kind !== 'forward') {
+      this.gateFailed(message.id, name, new Error(`unknown verdict ${JSON.stringify(verdict)}`));
+      return;
+    }
+    const call = this.tracked(name, verdict.onOutcome);
+    const request = this.upstream.sendClientRequest(message, line, call);
+    const timeoutMs = verdict.timeoutMs;
+    if (request && timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0) {
+      call.timer = context.timers.setTimeout(() => this.timedOut(request, call, timeoutMs), timeoutMs);
+      this.timed.add(call);
+    }
+  }
+
+  private timedOut(request: ClientRequest, call: TrackedCall, timeoutMs: number): void {
+    const context = this.context;
+    this.timed.delete(call);
+    if (!context.toServer.has(request)) return;
+    context.toServer.abandon(request);
+    answerClientResult(context, request.clientId, timeoutResult(call.name, timeoutMs));
+    if (canReachServer(context)) {
+      const reason = `policy-wrap: no answer within ${timeoutMs / 1000} s`;
+      context.server.writeLine(encodeLine(cancelledNotification(request.serverId, reason)), undefined);
+    }
+    context.log(`${call.name} (id ${showId(request.clientId)}) timed out after ${timeoutMs / 1000} s and was cancelled`);
+    call.report({ kind: 'timeout', latencyMs: context.now() - call.startedAt });
+  }
+
+  /** A call's outcome goes to the gate once, whatever reports it first; its timer stops then. */
+  private tracked(name: string, onOutcome: ((outcome: CallOutcome) => void) | undefined): TrackedCall {
+    let reported = false;
+    const call: TrackedCall = {
+      name,
+      startedAt: this.context.now(),
+      report: (outcome) => {
+        if (reported) return;
+        reported = true;
+        if (this.timed.delete(call)) this.context.timers.clearTimeout(call.timer);
+        try {
+          onOutcome?.(outcome);
+        } catch (error) {
+          this.context.log(`the policy failed to record the outcome of ${name}: ${describe(error)}`);
+        }
+      },
+    };
+    return call;
+  }
+
+  /** A gate that throws or rejects denies: nothing unjudged reaches the server. */
+  private gateFailed(id: JsonRpcId, name: string, error: unknown): void {
+    this.context.log(`policy check failed for ${name} (id ${showId(id)}), not forwarded: ${describe(error)}`);
+    answerClientError(this.context, id, {
+      code: RelayErrorCode.internalError,
+      message: `the policy check for ${name} failed; the call was not forwarded`,
+    });
+  }
+
+  private wakeIdle(): void {
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** The call as the gate sees it, or why it cannot be judged. */
+function readToolCall(message: JsonRpcRequest): ToolCall | string {
+  const params = message.params;
+  if (!isObject(params)) return 'tools/call needs "params" with the tool "name"';
+  if (typeof params.name !== 'string') return 'tools/call "params.name" must be a string';
+  if (params.arguments !== undefined && !isObject(params.arguments)) {
+    return 'tools/call "params.arguments" must be an object';
+  }
+  return { id: message.id, name: params.name, arguments: params.arguments, params };
+}
+
+function isAnswer(answer: unknown): boolean {
+  if (!isObject(answer)) return false;
+  if ('error' in answer) return isObject(answer.error) && typeof answer.error.code === 'number';
+  return isObject(answer.result);
+}
+
+function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

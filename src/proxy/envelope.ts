@@ -1,0 +1,260 @@
+import type { JsonRpcId } from './jsonrpc.js';
+
+/**
+ * The JSON-RPC envelope of a message, read without parsing its body. `wellFormed` means the bytes
+ * are one JSON object: strings closed, brackets balanced and matching, only whitespace around it.
+ * Tokens between (numbers, literals, commas) are not checked, so this is for lines that are too
+ * large to parse or are being dropped anyway, never for deciding what a server may execute.
+ */
+export type Envelope =
+  | { wellFormed: false }
+  | {
+      wellFormed: true;
+      /** top-level `jsonrpc` when it is a string */
+      jsonrpc: string | undefined;
+      /** members of the top-level object, each duplicate counted */
+      memberCount: number;
+      /** top-level `id`: undefined when absent; 'unreadable' when not a string, number or null */
+      id: JsonRpcId | null | 'unreadable' | undefined;
+      /** top-level `method` when it is a string */
+      method: string | undefined;
+      hasMethod: boolean;
+      hasResult: boolean;
+      hasError: boolean;
+      /** `result.isError` is literally `true` */
+      resultIsError: boolean;
+      /** `error.code` when it is a number */
+      errorCode: number | undefined;
+    };
+
+type Target = 'jsonrpc' | 'id' | 'method' | 'isError' | 'code';
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const OBJECT = 1;
+const ARRAY = 2;
+/** Longer ids, methods and keys are not worth remembering: nothing we track is that long. */
+const MAX_CAPTURE_BYTES = 4096;
+const MAX_KEY_BYTES = 256;
+
+class Capture {
+  readonly parts: Buffer[] = [];
+  size = 0;
+  overflow = false;
+
+  constructor(readonly limit: number) {}
+
+  add(piece: Buffer): void {
+    if (this.overflow || piece.length === 0) return;
+    this.size += piece.length;
+    if (this.size > this.limit) this.overflow = true;
+    else this.parts.push(piece);
+  }
+
+  text(): string | undefined {
+    return this.overflow ? undefined : Buffer.concat(this.parts).toString('utf8');
+  }
+}
+
+/**
+ * Reads the envelope of one line fed in pieces, in one pass and bounded memory. Strings are
+ * skipped with `indexOf` rather than byte by byte, since large messages are mostly string.
+ */
+export class EnvelopeScanner {
+  private readonly stack: number[] = [];
+  private started = false;
+  private closed = false;
+  private broken = false;
+  private inString = false;
+  private escape = false;
+  private expectKey = false;
+  private key: Capture | undefined;
+  private lastKey: string | undefined;
+  private member: string | undefined;
+  private memberCount = 0;
+  private value: { target: Target; depth: number; capture: Capture } | undefined;
+  private readonly values = new Map<Target, string | undefined>();
+  private readonly seen = new Set<string>();
+
+  feed(chunk: Buffer): void {
+    if (this.broken) return;
+    let i = 0;
+    let keyStart = 0;
+    let valueStart = 0;
+    let nextQuote = -2;
+    let nextBackslash = -2;
+    const n = chunk.length;
+    while (i < n && !this.broken) {
+      if (this.inString) {
+        if (this.escape) {
+          this.escape = false;
+          i += 1;
+          continue;
+        }
+        if (nextQuote !== -1 && nextQuote < i) nextQuote = chunk.indexOf(QUOTE, i);
+        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i);
+        if (nextBackslash !== -1 && (nextQuote === -1 || nextBackslash < nextQuote)) {
+          this.escape = true;
+          i = nextBackslash + 1;
+          continue;
+        }
+        if (nextQuote === -1) {
+          i = n;
+          break;
+        }
+        this.inString = false;
+        if (this.key) {
+          this.key.add(chunk.subarray(keyStart, nextQuote));
+          this.endKey();
+        }
+        i = nextQuote + 1;
+        continue;
+      }
+      const byte = chunk[i]!;
+      i += 1;
+      switch (byte) {
+        case 0x20:
+        case 0x09:
+        case 0x0a:
+        case 0x0d:
+          break;
+        case QUOTE:
+          this.requireOpen();
+          this.inString = true;
+          if (this.expectKey && this.tracksKeys()) {
+            this.key = new Capture(MAX_KEY_BYTES);
+            keyStart = i;
+          }
+          this.expectKey = false;
+          break;
+        case 0x7b: // {
+          if (this.stack.length === 0) {
+            if (this.started) this.broken = true;
+            this.started = true;
+          }
+          this.stack.push(OBJECT);
+          this.expectKey = true;
+          break;
+        case 0x5b: // [
+          this.requireOpen();
+          this.stack.push(ARRAY);
+          this.expectKey = false;
+          break;
+        case 0x7d: // }
+        case 0x5d: // ]
+          if (this.stack.pop() !== (byte === 0x7d ? OBJECT : ARRAY)) this.broken = true;
+          if (this.value && this.value.depth === this.stack.length + 1) {
+            this.value.capture.add(chunk.subarray(valueStart, i - 1));
+            this.endValue();
+          }
+          if (this.stack.length === 0) this.closed = true;
+          this.expectKey = false;
+          break;
+        case 0x2c: // ,
+          this.requireOpen();
+          if (this.value && this.value.depth === this.stack.length) {
+            this.value.capture.add(chunk.subarray(valueStart, i - 1));
+            this.endValue();
+          }
+          this.expectKey = this.stack[this.stack.length - 1] === OBJECT;
+          break;
+        case 0x3a: // :
+          this.requireOpen();
+          if (this.startValue()) valueStart = i;
+          break;
+        default:
+          this.requireOpen();
+      }
+    }
+    if (this.key && this.inString) this.key.add(chunk.subarray(keyStart, n));
+    if (this.value) this.value.capture.add(chunk.subarray(valueStart, n));
+  }
+
+  finish(): Envelope {
+    if (this.broken || !this.closed || this.inString) return { wellFormed: false };
+    const jsonrpc = this.read('jsonrpc');
+    const id = this.read('id');
+    const method = this.read('method');
+    const code = this.read('code');
+    return {
+      wellFormed: true,
+      jsonrpc: typeof jsonrpc === 'string' ? jsonrpc : undefined,
+      memberCount: this.memberCount,
+      id: !this.seen.has('id') ? undefined : id === null || typeof id === 'string' || typeof id === 'number' ? id : 'unreadable',
+      method: typeof method === 'string' ? method : undefined,
+      hasMethod: this.seen.has('method'),
+      hasResult: this.seen.has('result'),
+      hasError: this.seen.has('error'),
+      resultIsError: this.read('isError') === true,
+      errorCode: typeof code === 'number' ? code : undefined,
+    };
+  }
+
+  /** Bytes outside the top-level object (or a second one) make the line something else. */
+  private requireOpen(): void {
+    if (this.stack.length === 0) this.broken = true;
+  }
+
+  /** Keys matter at the top level, and one level down inside `result` and `error`. */
+  private tracksKeys(): boolean {
+    const depth = this.stack.length;
+    return depth === 1 || (depth === 2 && (this.member === 'result' || this.member === 'error'));
+  }
+
+  private endKey(): void {
+    const raw = this.key!.text();
+    this.key = undefined;
+    this.lastKey = raw === undefined ? undefined : decodeKey(raw);
+    if (this.stack.length === 1) this.memberCount += 1;
+  }
+
+  /** Called at `:`; starts capturing the value when it is one we read. */
+  private startValue(): boolean {
+    const key = this.lastKey;
+    this.lastKey = undefined;
+    if (key === undefined) return false;
+    const depth = this.stack.length;
+    let target: Target | undefined;
+    if (depth === 1) {
+      this.member = key;
+      this.seen.add(key);
+      if (key === 'jsonrpc' || key === 'id' || key === 'method') target = key;
+    } else if (depth === 2 && this.member === 'result' && key === 'isError') target = 'isError';
+    else if (depth === 2 && this.member === 'error' && key === 'code') target = 'code';
+    if (target === undefined) return false;
+    this.value = { target, depth, capture: new Capture(MAX_CAPTURE_BYTES) };
+    return true;
+  }
+
+  private endValue(): void {
+    const { target, capture } = this.value!;
+    this.value = undefined;
+    this.values.set(target, capture.text());
+  }
+
+  private read(target: Target): unknown {
+    const raw = this.values.get(target);
+    if (raw === undefined) return undefined;
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+function decodeKey(raw: string): string | undefined {
+  if (!raw.includes('\\')) return raw;
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The envelope of a whole line already in memory. */
+export function scanEnvelope(bytes: Buffer): Envelope {
+  const scanner = new EnvelopeScanner();
+  scanner.feed(bytes);
+  return scanner.finish();
+}

@@ -1,0 +1,178 @@
+import { RelayErrorCode, encodeLine, errorAnswer, wrapperError } from './answers.js';
+import { describe } from './calls.js';
+import { isBlank, isId, isObject } from './classify.js';
+import { answerClientError, canReachServer, type RelayContext } from './context.js';
+import type { Envelope } from './envelope.js';
+import type { Frame } from './framing.js';
+import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
+import type { ClientRequest, WrapperRequest } from './pending.js';
+import { readServerLine, type ServerLine } from './server-line.js';
+import { ServerRequestError } from './upstream.js';
+
+const TEXT_PREVIEW_CHARS = 400;
+
+/**
+ * Server → client. Everything that is JSON-RPC is forwarded in order and unchanged, except answers
+ * the wrapper must rewrite (a filtered `tools/list`, an id it remapped) or keep (its own requests,
+ * abandoned requests). Anything else the server prints on stdout goes to stderr instead.
+ */
+export class FromServer {
+  constructor(private readonly context: RelayContext) {}
+
+  frame(frame: Frame): void {
+    if (frame.kind === 'oversize') {
+      this.oversize(frame.size, frame.envelope);
+      return;
+    }
+    if (isBlank(frame.bytes)) return;
+    const line = readServerLine(frame.bytes, this.context.scanAboveBytes);
+    if (line === undefined) this.text(frame.bytes);
+    else if (line.kind === 'response') this.response(line, frame.bytes);
+    else if (line.kind === 'request') this.request(line, frame.bytes);
+    else this.notification(line, frame.bytes);
+  }
+
+  /** Every request still waiting for the server is answered now; later ones are refused at once. */
+  gone(reason: string): void {
+    const context = this.context;
+    if (context.serverGone !== undefined) return;
+    context.serverGone = reason;
+    for (const request of context.toServer.takeAll()) {
+      if (request.origin === 'wrapper') {
+        request.reject(new Error(`${request.method}: ${reason} before answering`));
+        continue;
+      }
+      request.call?.report({ kind: 'server-exited', latencyMs: context.now() - request.call.startedAt });
+      answerClientError(
+        context,
+        request.clientId,
+        { code: RelayErrorCode.serverGone, message: `${reason} before answering ${request.method}` },
+        context.serverFlow,
+      );
+    }
+    context.toClient.clear();
+  }
+
+  private response(line: ServerLine, bytes: Buffer): void {
+    const context = this.context;
+    const request = isId(line.id) ? context.toServer.take(line.id) : undefined;
+    if (request === 'abandoned') return;
+    if (request === undefined) {
+      this.forward(bytes);
+      return;
+    }
+    if (request.origin === 'wrapper') {
+      settleWrapperRequest(request, line);
+      return;
+    }
+    if (request.call) {
+      const latencyMs = context.now() - request.call.startedAt;
+      request.call.report(
+        line.hasError
+          ? { kind: 'error', code: line.errorCode ?? RelayErrorCode.internalError, latencyMs }
+          : { kind: 'result', isError: line.resultIsError, latencyMs },
+      );
+    }
+    if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line);
+    else if (request.serverId !== request.clientId) this.remapped(request, line);
+    else this.forward(bytes);
+  }
+
+  /** The list the client sees is the one the policy filtered. */
+  private toolsList(request: ClientRequest, line: ServerLine): void {
+    const result = line.parse()?.result;
+    if (!isObject(result)) {
+      this.answerError(request, 'the server answered tools/list with something that is not a result object');
+      return;
+    }
+    let filtered: Record<string, unknown>;
+    try {
+      filtered = this.context.gate.filterToolsList(result);
+    } catch (error) {
+      this.context.log(`the policy failed to filter tools/list: ${describe(error)}`);
+      this.answerError(request, 'the policy failed to filter the tool list');
+      return;
+    }
+    this.forward(encodeLine({ jsonrpc: '2.0', id: request.clientId, result: filtered }));
+  }
+
+  private remapped(request: ClientRequest, line: ServerLine): void {
+    const message = line.parse();
+    if (message === undefined) this.answerError(request, `the server's answer to ${request.method} is not valid JSON`);
+    else this.forward(encodeLine({ ...message, id: request.clientId }));
+  }
+
+  private request(line: ServerLine, bytes: Buffer): void {
+    this.context.toClient.add(line.id as JsonRpcId, line.method!);
+    this.forward(bytes);
+  }
+
+  private notification(line: ServerLine, bytes: Buffer): void {
+    if (line.method === 'notifications/tools/list_changed') {
+      try {
+        this.context.gate.toolsListChanged?.();
+      } catch (error) {
+        this.context.log(`the policy failed to take note of a changed tool list: ${describe(error)}`);
+      }
+    } else if (line.method === 'notifications/cancelled') {
+      const params = line.parse()?.params;
+      if (isObject(params) && isId(params.requestId)) this.context.toClient.take(params.requestId);
+    }
+    this.forward(bytes);
+  }
+
+  /** Not JSON-RPC (some servers print progress text on stdout): shown on stderr, never forwarded. */
+  private text(bytes: Buffer): void {
+    let text = bytes.toString('utf8', 0, Math.min(bytes.length, TEXT_PREVIEW_CHARS * 4));
+    if (text.length > TEXT_PREVIEW_CHARS || bytes.length > TEXT_PREVIEW_CHARS * 4) {
+      text = `${text.slice(0, TEXT_PREVIEW_CHARS)}… (${bytes.length} bytes)`;
+    }
+    this.context.log(`server stdout (not JSON-RPC, not forwarded): ${text}`);
+  }
+
+  private oversize(size: number, envelope: Envelope): void {
+    const context = this.context;
+    const limit = context.maxMessageBytes;
+    context.log(`dropped a ${size}-byte message from the server: over the limit of ${limit} bytes`);
+    const id = envelope.wellFormed ? envelope.id : undefined;
+    if (!envelope.wellFormed || !isId(id)) {
+      // Not a JSON-RPC message whose id we could read, so not an answer: nothing to guess.
+      context.log('it carried no readable id; no request is answered for it');
+      return;
+    }
+    const message = `a message of ${size} bytes is over the limit of ${limit} bytes (--max-message-bytes) and was dropped`;
+    if (envelope.hasMethod) {
+      if (canReachServer(context)) {
+        const error = wrapperError(RelayErrorCode.invalidRequest, `${envelope.method ?? 'the request'}: ${message}`);
+        context.server.writeLine(encodeLine(errorAnswer(id, error)), context.serverFlow);
+      }
+      return;
+    }
+    const request = context.toServer.take(id);
+    if (request === undefined || request === 'abandoned') return;
+    const text = `the server's answer to ${request.method}: ${message}`;
+    if (request.origin === 'wrapper') {
+      request.reject(new Error(text));
+      return;
+    }
+    request.call?.report({ kind: 'error', code: RelayErrorCode.internalError, latencyMs: context.now() - request.call.startedAt });
+    answerClientError(context, request.clientId, { code: RelayErrorCode.internalError, message: text }, context.serverFlow);
+  }
+
+  private answerError(request: ClientRequest, message: string): void {
+    answerClientError(this.context, request.clientId, { code: RelayErrorCode.internalError, message }, this.context.serverFlow);
+  }
+
+  private forward(bytes: Buffer): void {
+    this.context.client.writeLine(bytes, this.context.serverFlow);
+  }
+}
+
+function settleWrapperRequest(request: WrapperRequest, line: ServerLine): void {
+  const message = line.parse();
+  if (line.hasError) {
+    const error = message?.error as JsonRpcErrorObject | undefined;
+    request.reject(new ServerRequestError(request.method, error ?? { code: RelayErrorCode.internalError, message: 'unreadable error' }));
+  } else if (isObject(message?.result)) request.resolve(message.result);
+  else request.reject(new Error(`${request.method}: the server's answer has no result object`));
+}

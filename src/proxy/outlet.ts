@@ -1,0 +1,72 @@
+import type { Readable, Writable } from 'node:stream';
+
+const NEWLINE = Buffer.from('\n');
+
+/**
+ * The reading side of one direction. While a stream it writes to is full, reading pauses, so a
+ * slow reader slows the writer instead of growing memory.
+ */
+export class Flow {
+  private readonly full = new Set<Writable>();
+  private stopped = false;
+
+  constructor(private readonly source: Readable) {}
+
+  /** `sink.write` returned false: read no more until it drains (or closes). */
+  hold(sink: Writable): void {
+    if (this.full.has(sink)) return;
+    this.full.add(sink);
+    this.source.pause();
+    const release = (): void => {
+      sink.off('drain', release);
+      sink.off('close', release);
+      this.full.delete(sink);
+      if (this.full.size === 0 && !this.stopped) this.source.resume();
+    };
+    sink.on('drain', release);
+    sink.on('close', release);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.source.pause();
+  }
+}
+
+/** A stream the relay writes protocol lines to. Write errors are reported, never thrown. */
+export class Outlet {
+  private failed = false;
+
+  constructor(
+    readonly stream: Writable,
+    onError: (error: Error) => void,
+  ) {
+    stream.on('error', (error: Error) => {
+      const first = !this.failed;
+      this.failed = true;
+      if (first) onError(error);
+    });
+  }
+
+  get writable(): boolean {
+    return !this.failed && !this.stream.writableEnded && !this.stream.destroyed;
+  }
+
+  /**
+   * Writes `bytes` and a newline. False when the stream is closed and nothing was written;
+   * `undelivered` is called if the write fails afterwards. `flow` is the direction to slow down.
+   */
+  writeLine(bytes: Buffer, flow: Flow | undefined, undelivered?: () => void): boolean {
+    if (!this.writable) return false;
+    const done = undelivered && ((error?: Error | null) => error && undelivered());
+    const last = bytes[bytes.length - 1] === 0x0a;
+    let ok = this.stream.write(bytes, last ? done : undefined);
+    if (!last) ok = this.stream.write(NEWLINE, done);
+    if (!ok) flow?.hold(this.stream);
+    return true;
+  }
+
+  end(): void {
+    if (this.writable) this.stream.end();
+  }
+}

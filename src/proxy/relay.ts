@@ -1,0 +1,162 @@
+import type { Readable, Writable } from 'node:stream';
+import { ToolCalls, describe } from './calls.js';
+import { realTimers, type RelayContext, type Timers } from './context.js';
+import { LineSplitter, type Frame } from './framing.js';
+import { FromClient } from './from-client.js';
+import { FromServer } from './from-server.js';
+import type { Gate } from './gate.js';
+import { Flow, Outlet } from './outlet.js';
+import { ClientBoundRequests, ServerBoundRequests } from './pending.js';
+import { Upstream } from './upstream.js';
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+export const DEFAULT_SCAN_ABOVE_BYTES = 1024 * 1024;
+
+export interface RelayOptions {
+  /** the MCP client: we read its requests from `input` and write to `output` */
+  client: { input: Readable; output: Writable };
+  /** the server: we write to its stdin (`input`) and read its stdout (`output`) */
+  server: { input: Writable; output: Readable };
+  gate: Gate;
+  /** longest line accepted in either direction, newline not counted */
+  maxMessageBytes?: number;
+  /** server lines longer than this are scanned for their envelope, not parsed */
+  scanAboveBytes?: number;
+  /** the wrapper's own messages (one line each, no prefix); stdout is never used */
+  log?: (message: string) => void;
+  /** milliseconds, for call latencies */
+  now?: () => number;
+  timers?: Timers;
+}
+
+export interface Relay {
+  /**
+   * Settles when the client is done (its input ended, or its output broke) and the server's input
+   * has been closed, after every call still waiting for a verdict was forwarded or answered.
+   */
+  readonly clientDone: Promise<void>;
+  /** Settles when the server's output has ended; requests still in flight have been answered. */
+  readonly serverDone: Promise<void>;
+  /** The server cannot answer any more (it exited, or never started): answer everything in flight. */
+  serverGone(reason: string): void;
+  /** Stop reading both sides and all timers. */
+  close(): void;
+}
+
+export function createRelay(options: RelayOptions): Relay {
+  return new RelaySession(options);
+}
+
+class RelaySession implements Relay {
+  readonly clientDone: Promise<void>;
+  readonly serverDone: Promise<void>;
+  private readonly context: RelayContext;
+  private readonly calls: ToolCalls;
+  private readonly fromServer: FromServer;
+  private readonly stopReading: (() => void)[] = [];
+  private clientEnding = false;
+  private clientEnded!: () => void;
+  private serverEnded!: () => void;
+
+  constructor(options: RelayOptions) {
+    const log = options.log ?? (() => undefined);
+    const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+    this.clientDone = new Promise((resolve) => (this.clientEnded = resolve));
+    this.serverDone = new Promise((resolve) => (this.serverEnded = resolve));
+    const context: RelayContext = {
+      gate: options.gate,
+      log,
+      now: options.now ?? (() => performance.now()),
+      timers: options.timers ?? realTimers,
+      maxMessageBytes,
+      scanAboveBytes: options.scanAboveBytes ?? DEFAULT_SCAN_ABOVE_BYTES,
+      server: new Outlet(options.server.input, (error) => log(`cannot write to the server: ${error.message}`)),
+      client: new Outlet(options.client.output, (error) => {
+        log(`cannot write to the client: ${error.message}`);
+        this.endClient();
+      }),
+      clientFlow: new Flow(options.client.input),
+      serverFlow: new Flow(options.server.output),
+      toServer: new ServerBoundRequests(),
+      toClient: new ClientBoundRequests(),
+      serverGone: undefined,
+    };
+    this.context = context;
+    const upstream = new Upstream(context);
+    this.calls = new ToolCalls(context, upstream, {
+      requestFromServer: (method, params) => upstream.request(method, params),
+    });
+    const fromClient = new FromClient(context, upstream, this.calls);
+    this.fromServer = new FromServer(context);
+    this.stopReading.push(
+      read(options.server.output, maxMessageBytes, log, (frame) => this.fromServer.frame(frame), () => {
+        this.fromServer.gone('the server stopped');
+        this.serverEnded();
+      }),
+      read(options.client.input, maxMessageBytes, log, (frame) => fromClient.frame(frame), () => this.endClient()),
+    );
+  }
+
+  serverGone(reason: string): void {
+    this.fromServer.gone(reason);
+  }
+
+  close(): void {
+    for (const stop of this.stopReading) stop();
+    this.context.clientFlow.stop();
+    this.context.serverFlow.stop();
+    this.calls.close();
+  }
+
+  /** Nothing more comes from the client: once every pending verdict is settled, the server's input closes. */
+  private endClient(): void {
+    if (this.clientEnding) return;
+    this.clientEnding = true;
+    this.context.clientFlow.stop();
+    void this.calls.whenIdle().then(() => {
+      this.context.server.end();
+      this.clientEnded();
+    });
+  }
+}
+
+/** Feeds a stream's lines to `onFrame`; `onEnd` once when it ends, fails or closes. Returns a stop function. */
+function read(
+  source: Readable,
+  maxLineBytes: number,
+  log: (message: string) => void,
+  onFrame: (frame: Frame) => void,
+  onEnd: () => void,
+): () => void {
+  const splitter = new LineSplitter({ maxLineBytes });
+  let ended = false;
+  const handle = (frames: Frame[]): void => {
+    for (const frame of frames) {
+      try {
+        onFrame(frame);
+      } catch (error) {
+        log(`internal error while relaying a message (dropped): ${describe(error)}`);
+      }
+    }
+  };
+  const onData = (chunk: Buffer | string): void => handle(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
+  const finish = (): void => {
+    if (ended) return;
+    ended = true;
+    handle(splitter.end());
+    onEnd();
+  };
+  const onError = (error: Error): void => {
+    log(`read error: ${error.message}`);
+    finish();
+  };
+  source.on('data', onData);
+  source.on('end', finish);
+  source.on('close', finish);
+  source.on('error', onError);
+  return () => {
+    source.off('data', onData);
+    source.off('end', finish);
+    source.off('close', finish);
+  };
+}

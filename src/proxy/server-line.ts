@@ -1,0 +1,77 @@
+import { classifyLine, isId, isObject } from './classify.js';
+import { scanEnvelope } from './envelope.js';
+import type { JsonRpcId } from './jsonrpc.js';
+
+/** What the relay needs to know of a line from the server. */
+export interface ServerLine {
+  kind: 'request' | 'notification' | 'response';
+  id: JsonRpcId | null | undefined;
+  method: string | undefined;
+  hasError: boolean;
+  errorCode: number | undefined;
+  resultIsError: boolean;
+  /** The whole message, parsed on first use if the line was only scanned; undefined if it does not parse. */
+  parse(): Record<string, unknown> | undefined;
+}
+
+/**
+ * Reads a server line: parsed when small, only scanned for its envelope when large (a 16 MB result
+ * need not be parsed to learn its id; it is forwarded as it came). Undefined: not JSON-RPC.
+ */
+export function readServerLine(bytes: Buffer, scanAboveBytes: number): ServerLine | undefined {
+  return bytes.length > scanAboveBytes ? scanned(bytes) : parsed(bytes);
+}
+
+function parsed(bytes: Buffer): ServerLine | undefined {
+  const classified = classifyLine(bytes);
+  if (classified.kind === 'invalid') return undefined;
+  const message = classified.message as unknown as Record<string, unknown>;
+  const { result, error } = message;
+  return {
+    kind: classified.kind,
+    id: message.id as JsonRpcId | null | undefined,
+    method: typeof message.method === 'string' ? message.method : undefined,
+    hasError: 'error' in message,
+    errorCode: isObject(error) && typeof error.code === 'number' ? error.code : undefined,
+    resultIsError: isObject(result) && result.isError === true,
+    parse: () => message,
+  };
+}
+
+function scanned(bytes: Buffer): ServerLine | undefined {
+  const envelope = scanEnvelope(bytes);
+  if (!envelope.wellFormed || envelope.jsonrpc !== '2.0' || envelope.id === 'unreadable') return undefined;
+  const { id, method } = envelope;
+  let kind: ServerLine['kind'];
+  if (envelope.hasMethod) {
+    if (method === undefined) return undefined;
+    kind = id === undefined ? 'notification' : 'request';
+    if (id === null) return undefined;
+  } else {
+    if (envelope.hasResult === envelope.hasError) return undefined;
+    if (!isId(id) && !(id === null && envelope.hasError)) return undefined;
+    kind = 'response';
+  }
+  let message: Record<string, unknown> | undefined | null = null;
+  return {
+    kind,
+    id,
+    method,
+    hasError: envelope.hasError,
+    errorCode: envelope.errorCode,
+    resultIsError: envelope.resultIsError,
+    parse: () => {
+      if (message === null) message = parseObject(bytes);
+      return message;
+    },
+  };
+}
+
+function parseObject(bytes: Buffer): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(bytes.toString('utf8'));
+    return isObject(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,85 @@
+import { RelayErrorCode, encodeLine } from './answers.js';
+import { answerClientError, canReachServer, type RelayContext } from './context.js';
+import type { JsonRpcErrorObject, JsonRpcRequest } from './jsonrpc.js';
+import type { ClientRequest, TrackedCall, WrapperRequest } from './pending.js';
+
+/** The server answered a request of the wrapper's own with a JSON-RPC error. */
+export class ServerRequestError extends Error {
+  readonly code: number;
+  readonly data: unknown;
+
+  constructor(method: string, error: JsonRpcErrorObject) {
+    super(`${method} failed at the server: ${error.message} (${error.code})`);
+    this.name = 'ServerRequestError';
+    this.code = error.code;
+    this.data = error.data;
+  }
+}
+
+/**
+ * Sends requests to the server and registers them, so that every one is answered exactly once:
+ * by the server, or by the wrapper when it cannot be delivered or the server is gone.
+ */
+export class Upstream {
+  constructor(private readonly context: RelayContext) {}
+
+  /**
+   * Forwards a client request: `line` as it is, unless its id is busy at the server (an abandoned
+   * request's answer is still owed, or the wrapper uses it), in which case the request goes out
+   * under a fresh id and the answer is mapped back. Returns undefined when it was not sent.
+   */
+  sendClientRequest(message: JsonRpcRequest, line: Buffer, call?: TrackedCall): ClientRequest | undefined {
+    const context = this.context;
+    if (!canReachServer(context)) {
+      this.unreachable(message.id, message.method, call);
+      return undefined;
+    }
+    const remap = context.toServer.isServerIdBusy(message.id);
+    const serverId = remap ? context.toServer.freshServerId() : message.id;
+    const request: ClientRequest = { origin: 'client', clientId: message.id, serverId, method: message.method, call };
+    const bytes = remap ? encodeLine({ ...(JSON.parse(line.toString('utf8')) as object), id: serverId }) : line;
+    context.toServer.add(request);
+    context.server.writeLine(bytes, context.clientFlow, () => this.undelivered(request));
+    return request;
+  }
+
+  /** A notification or response from the client; dropped once the server is out of reach. */
+  sendLine(line: Buffer): boolean {
+    return canReachServer(this.context) && this.context.server.writeLine(line, this.context.clientFlow);
+  }
+
+  /** GateContext.requestFromServer: a request under a wrapper-owned id; its answer stays here. */
+  request(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const context = this.context;
+    if (!canReachServer(context)) {
+      return Promise.reject(new Error(`cannot send ${method}: ${context.serverGone ?? 'the server input is closed'}`));
+    }
+    return new Promise((resolve, reject) => {
+      const serverId = context.toServer.freshServerId();
+      const request: WrapperRequest = { origin: 'wrapper', serverId, method, resolve, reject };
+      context.toServer.add(request);
+      const message = { jsonrpc: '2.0', id: serverId, method, ...(params === undefined ? {} : { params }) };
+      context.server.writeLine(encodeLine(message), undefined, () => this.undelivered(request));
+    });
+  }
+
+  private undelivered(request: ClientRequest | WrapperRequest): void {
+    const context = this.context;
+    if (!context.toServer.has(request)) return;
+    context.toServer.remove(request);
+    if (request.origin === 'wrapper') {
+      request.reject(new Error(`${request.method} could not be delivered to the server`));
+      return;
+    }
+    this.unreachable(request.clientId, request.method, request.call);
+  }
+
+  private unreachable(id: ClientRequest['clientId'], method: string, call: TrackedCall | undefined): void {
+    const reason = this.context.serverGone ?? 'the server input is closed';
+    answerClientError(this.context, id, {
+      code: RelayErrorCode.serverGone,
+      message: `${method} was not delivered: ${reason}`,
+    });
+    call?.report({ kind: 'not-forwarded', reason: 'server-unreachable' });
+  }
+}
