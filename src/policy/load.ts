@@ -22,23 +22,26 @@ export type LoadResult =
     }
   | { ok: false; problems: Problem[] };
 
-/** Reads, validates and compiles a policy file. Never throws for a bad or missing file. */
-export function loadPolicyFile(path: string): LoadResult {
+/**
+ * Reads, validates and compiles a policy file. Never throws for a bad or missing file. Problems
+ * name the file as `name` (default: the path), e.g. the path as the user typed it.
+ */
+export function loadPolicyFile(path: string, name: string = path): LoadResult {
   let bytes: Buffer;
   try {
     bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const missing = code === 'ENOENT' || code === 'ENOTDIR';
-    return fileProblem(path, missing ? 'policy.missing' : 'policy.unreadable', missing ? 'no such policy file' : `cannot read the policy file (${code ?? (error as Error).message})`);
+    return fileProblem(name, missing ? 'policy.missing' : 'policy.unreadable', missing ? 'no such policy file' : `cannot read the policy file (${code ?? (error as Error).message})`);
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch {
-    return fileProblem(path, 'policy.unreadable', 'the policy file is not UTF-8 text');
+    return fileProblem(name, 'policy.unreadable', 'the policy file is not UTF-8 text');
   }
-  return loadPolicyText(text, path);
+  return loadPolicyText(text, name);
 }
 
 /** Like loadPolicyFile, for start-up: the policy, or a PolicyLoadError carrying every problem. */
