@@ -1,0 +1,152 @@
+// Renders a bench result as Markdown: readable in a terminal, pasteable into bench/RESULTS.md.
+
+const MiB = 1024 * 1024;
+
+const fixed = (value, digits) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(digits));
+const ms = (value) => fixed(value, 3);
+const ratio = (value) => (value === undefined ? '–' : `${value.toFixed(2)}×`);
+const mib = (bytes) => (bytes === undefined ? '–' : `${(bytes / MiB).toFixed(1)} MiB`);
+const thousands = (value) => (value === undefined ? '–' : Math.round(value).toLocaleString('en-US'));
+
+function table(header, rows) {
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map((h, i) => (i === 0 ? '---' : '---:')).join('|')}|`];
+  for (const row of rows) lines.push(`| ${row.join(' | ')} |`);
+  return lines.join('\n');
+}
+
+function throughputText(workload, cell) {
+  return workload.kind === 'bytes' ? fixed(cell.throughput, 0) : thousands(cell.throughput);
+}
+
+function workloadTable(result, workload) {
+  const cells = result.results[workload.id];
+  const unit = workload.kind === 'bytes' ? 'MiB/s' : 'calls/s';
+  const latency = workload.kind === 'latency';
+  const header = ['configuration', ...(latency ? ['p50 ms', 'p99 ms'] : []), `${unit} (median)`, 'spread', '× bare relay', '× direct'];
+  const rows = [];
+  for (const config of result.configurations) {
+    const cell = cells?.[config.id];
+    if (config.skipped || !cell) continue;
+    if (!cell.runs) {
+      rows.push([config.label, ...(latency ? ['–', '–'] : []), 'failed', cell.errors[0] ?? '', '–', '–']);
+      continue;
+    }
+    const spread = workload.kind === 'bytes' ? `${fixed(cell.throughputMin, 0)}–${fixed(cell.throughputMax, 0)}` : `${thousands(cell.throughputMin)}–${thousands(cell.throughputMax)}`;
+    rows.push([
+      config.label,
+      ...(latency ? [ms(cell.p50Ms), ms(cell.p99Ms)] : []),
+      throughputText(workload, cell),
+      spread,
+      config.id === 'bare' ? '1.00×' : ratio(cell.vsBare),
+      config.id === 'direct' ? '1.00×' : ratio(cell.vsDirect),
+    ]);
+  }
+  const any = Object.values(cells ?? {}).find((cell) => cell.runs);
+  const size = any ? ` — answer line ≈ ${any.messageBytes.toLocaleString('en-US')} bytes` : '';
+  const failures = Object.entries(cells ?? {}).flatMap(([id, cell]) => cell.errors.map((e) => `- ${id}: ${e}`));
+  return [
+    `### ${workload.title} (${workload.callsPerRun.toLocaleString('en-US')} calls per run${size})`,
+    '',
+    table(header, rows),
+    ...(failures.length ? ['', 'Failed runs:', ...failures] : []),
+  ].join('\n');
+}
+
+/** Rows: configurations; columns: workloads; cells: throughput relative to the bare relay. */
+export function ratioTable(result) {
+  const header = ['configuration', ...result.workloads.map((w) => shortTitle[w.id] ?? w.id)];
+  const rows = result.configurations
+    .filter((config) => !config.skipped && config.id !== 'bare')
+    .map((config) => [
+      config.label,
+      ...result.workloads.map((w) => ratio(result.results[w.id]?.[config.id]?.vsBare)),
+    ]);
+  return table(header, rows);
+}
+
+export const shortTitle = {
+  small: 'small call p50',
+  inflight32: '32 in flight',
+  blob1m: '1 MiB results',
+  blob16m: '16 MiB results',
+  toolsList: 'tools/list (Plex)',
+  refused: 'refused call',
+};
+
+function memoryTable(result) {
+  const cells = result.results.blob16m;
+  if (!cells) return undefined;
+  const rows = [];
+  for (const config of result.configurations) {
+    const cell = cells[config.id];
+    if (!cell?.memory) continue;
+    rows.push([
+      config.label,
+      mib(cell.memory.idleRssBytes),
+      mib(cell.memory.peakHwmBytes),
+      mib(cell.memory.growthBytes),
+      `${(cell.memory.growthBytes / cell.messageBytes).toFixed(2)}×`,
+    ]);
+  }
+  if (!rows.length) return undefined;
+  const size = Object.values(cells).find((c) => c.messageBytes)?.messageBytes;
+  return [
+    `### Wrapper memory with 16 MiB results (answer line ${mib(size)}; medians over runs)`,
+    '',
+    table(['configuration', 'idle RSS', 'peak RSS (VmHWM)', 'peak − idle', '÷ message size'], rows),
+  ].join('\n');
+}
+
+function storeTable(result) {
+  const rows = Object.entries(result.storeCost ?? {}).map(([id, row]) => [
+    result.configurations.find((c) => c.id === id)?.label ?? id,
+    ms(row.p50Ms),
+    ms(row.p99Ms),
+    id === 'enforceMemory' ? '–' : `+${ms(row.deltaP50Ms)}`,
+    id === 'enforceMemory' ? '–' : `+${ms(row.pairedDeltaP50Ms)}`,
+    thousands(row.inflightCallsPerSecond),
+  ]);
+  if (!rows.length) return undefined;
+  return [
+    '### What the counter store adds per enforced call (small calls)',
+    '',
+    table(['store', 'p50 ms', 'p99 ms', 'p50 − memory', 'same, paired by round', 'calls/s, 32 in flight'], rows),
+  ].join('\n');
+}
+
+function targetTable(result) {
+  const rows = result.targets.map((t) => {
+    const value = t.id.startsWith('throughput') ? ratio(t.value) : t.id.startsWith('memory') ? `${fixed(t.value, 2)}×` : `${ms(t.value)} ms`;
+    const threshold = t.id.startsWith('throughput') ? `≥ ${t.threshold}×` : t.id.startsWith('memory') ? `≤ ${t.threshold}×` : t.id === 'denial-latency' ? `< ${ms(t.threshold)} ms` : `≤ ${t.threshold} ms`;
+    return [t.target, value, threshold, t.met === undefined ? '–' : t.met ? 'met' : '**missed**'];
+  });
+  return table(['target', 'measured', 'needed', 'verdict'], rows);
+}
+
+export function renderReport(result) {
+  const env = result.environment;
+  const skipped = result.configurations.filter((c) => c.skipped);
+  const auditLines = Object.entries(result.audit ?? {}).map(([id, a]) => `${id} ${a.records.toLocaleString('en-US')} records`);
+  const parts = [
+    `## policy-wrap benchmark — ${env.date.slice(0, 10)}`,
+    '',
+    `node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.memoryGiB} GiB · ${env.platform} · redis-server ${env.redis ?? 'absent'} · commit ${env.commit ?? '?'}${env.worktreeDirty ? ' (uncommitted changes in src/)' : ''}`,
+    `${result.settings.rounds} rounds, round-robin; ${result.settings.quick ? 'quick mode; ' : ''}load average at start ${env.loadAverageAtStart.join(' ')}; took ${result.settings.durationSeconds} s. Every run is a fresh process tree; each answer is checked.`,
+    ...(skipped.length ? ['', ...skipped.map((c) => `Skipped: **${c.label}** — ${c.skipped}`)] : []),
+    ...(auditLines.length ? ['', `Audit on for the enforcing runs: ${auditLines.join(', ')}.`] : []),
+    '',
+    '### Throughput relative to the bare relay (median of per-round ratios; 1.00× = the cost of one more process)',
+    '',
+    ratioTable(result),
+    '',
+    '### Targets',
+    '',
+    targetTable(result),
+  ];
+  const store = storeTable(result);
+  if (store) parts.push('', store);
+  const memory = memoryTable(result);
+  if (memory) parts.push('', memory);
+  for (const workload of result.workloads) parts.push('', workloadTable(result, workload));
+  return parts.join('\n');
+}

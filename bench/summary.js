@@ -1,0 +1,159 @@
+// Turns raw runs into the figures the report shows: throughput, latency percentiles, ratios against
+// the bare relay and direct, memory growth, and the verdict on each target.
+import { median, percentile, pooledSorted } from './stats.js';
+
+const MiB = 1024 * 1024;
+
+/** Calls per second, or MiB per second for the large-result workloads. */
+function throughputOf(workload, run) {
+  return workload.kind === 'bytes' ? run.bytes / MiB / (run.elapsedMs / 1000) : run.calls / (run.elapsedMs / 1000);
+}
+
+/** Median over rounds of this run's figure divided by the reference's figure in the same round. */
+function pairedRatio(runs, referenceRuns, figure) {
+  const byRound = new Map(referenceRuns.map((run) => [run.round, run]));
+  const ratios = [];
+  for (const run of runs) {
+    const reference = byRound.get(run.round);
+    if (reference) ratios.push(figure(run) / figure(reference));
+  }
+  return ratios.length ? median(ratios) : undefined;
+}
+
+function roundMs(value, digits = 3) {
+  return value === undefined || Number.isNaN(value) ? undefined : Math.round(value * 10 ** digits) / 10 ** digits;
+}
+
+function summarizeCell(workload, cell) {
+  const { runs, errors } = cell;
+  if (runs.length === 0) return { runs: 0, errors };
+  const throughputs = runs.map((run) => throughputOf(workload, run));
+  const summary = {
+    runs: runs.length,
+    errors,
+    throughput: median(throughputs),
+    throughputMin: Math.min(...throughputs),
+    throughputMax: Math.max(...throughputs),
+    messageBytes: Math.round(runs[0].bytes / runs[0].calls),
+    perRun: runs.map((run) => ({
+      round: run.round,
+      throughput: throughputOf(workload, run),
+      ...(run.latencies ? { p50Ms: roundMs(percentile([...run.latencies].sort((a, b) => a - b), 50)) } : {}),
+      ...(run.memory ? { memory: run.memory } : {}),
+    })),
+  };
+  if (runs[0].latencies) {
+    const sorted = pooledSorted(runs.map((run) => run.latencies));
+    summary.p50Ms = percentile(sorted, 50);
+    summary.p99Ms = percentile(sorted, 99);
+  }
+  const memories = runs.map((run) => run.memory).filter(Boolean);
+  if (memories.length) {
+    summary.memory = {
+      idleRssBytes: median(memories.map((m) => m.idleRssBytes)),
+      peakHwmBytes: median(memories.map((m) => m.peakHwmBytes)),
+      growthBytes: median(memories.map((m) => m.peakHwmBytes - m.idleRssBytes)),
+    };
+  }
+  return summary;
+}
+
+export function summarize({ configs, workloads, raw }) {
+  const results = {};
+  for (const workload of workloads) {
+    results[workload.id] = {};
+    const cells = raw[workload.id];
+    for (const [configId, cell] of Object.entries(cells)) {
+      const summary = summarizeCell(workload, cell);
+      const figure = (run) => throughputOf(workload, run);
+      if (cells.bare && configId !== 'bare' && summary.runs) summary.vsBare = pairedRatio(cell.runs, cells.bare.runs, figure);
+      if (cells.direct && configId !== 'direct' && summary.runs) summary.vsDirect = pairedRatio(cell.runs, cells.direct.runs, figure);
+      results[workload.id][configId] = summary;
+    }
+  }
+  return { results, targets: targets(configs, workloads, results), storeCost: storeCost(results) };
+}
+
+function targets(configs, workloads, results) {
+  const list = [];
+  const configOk = (id) => configs.some((c) => c.id === id && !c.skipped);
+  for (const workload of workloads) {
+    const cell = results[workload.id]?.enforceMemory;
+    if (!configOk('enforceMemory') || !configOk('bare')) continue;
+    list.push({
+      id: `throughput-${workload.id}`,
+      target: `enforcing (memory) ≥ 0.9 × bare relay throughput: ${workload.title}`,
+      value: cell?.vsBare,
+      threshold: 0.9,
+      met: cell?.vsBare === undefined ? undefined : cell.vsBare >= 0.9,
+    });
+  }
+  const big = results.blob16m;
+  if (big) {
+    for (const id of ['enforceMemory', 'allowAll']) {
+      const cell = big[id];
+      if (!cell?.memory) continue;
+      const times = cell.memory.growthBytes / cell.messageBytes;
+      list.push({
+        id: `memory-${id}`,
+        target: `${labelOf(configs, id)}: peak memory with 16 MiB results ≤ idle + 3 × message size`,
+        value: times,
+        threshold: 3,
+        met: times <= 3,
+        detail: cell.memory,
+      });
+    }
+  }
+  const refused = results.refused;
+  if (refused?.enforceMemory?.p50Ms !== undefined && refused.bare?.p50Ms !== undefined) {
+    list.push({
+      id: 'denial-latency',
+      target: 'a denial (enforcing, memory) comes back faster than an allowed call through the bare relay (p50)',
+      value: refused.enforceMemory.p50Ms,
+      threshold: refused.bare.p50Ms,
+      met: refused.enforceMemory.p50Ms < refused.bare.p50Ms,
+    });
+  }
+  const small = results.small;
+  if (small?.enforceSqlite?.p50Ms !== undefined && small.enforceMemory?.p50Ms !== undefined) {
+    const delta = small.enforceSqlite.p50Ms - small.enforceMemory.p50Ms;
+    list.push({
+      id: 'sqlite-cost',
+      target: 'an enforced call through SQLite costs ≤ 0.1 ms more than through memory (p50)',
+      value: delta,
+      threshold: 0.1,
+      met: delta <= 0.1,
+    });
+  }
+  return list;
+}
+
+function labelOf(configs, id) {
+  return configs.find((c) => c.id === id)?.label ?? id;
+}
+
+/** What a SQLite or Redis check-and-count adds per call, beside the in-memory store. */
+function storeCost(results) {
+  const small = results.small;
+  const memory = small?.enforceMemory;
+  if (!memory?.p50Ms) return undefined;
+  const rows = {};
+  for (const id of ['enforceMemory', 'enforceSqlite', 'enforceRedis']) {
+    const cell = small[id];
+    if (!cell?.p50Ms) continue;
+    const pairedDeltas = [];
+    const memoryByRound = new Map(memory.perRun.map((run) => [run.round, run.p50Ms]));
+    for (const run of cell.perRun) {
+      const reference = memoryByRound.get(run.round);
+      if (reference !== undefined && run.p50Ms !== undefined) pairedDeltas.push(run.p50Ms - reference);
+    }
+    rows[id] = {
+      p50Ms: cell.p50Ms,
+      p99Ms: cell.p99Ms,
+      deltaP50Ms: cell.p50Ms - memory.p50Ms,
+      pairedDeltaP50Ms: pairedDeltas.length ? median(pairedDeltas) : undefined,
+      inflightCallsPerSecond: results.inflight32?.[id]?.throughput,
+    };
+  }
+  return rows;
+}
