@@ -1,0 +1,423 @@
+import { PassThrough } from 'node:stream';
+import type { CallOutcome, CallVerdict, Gate, GateContext, ToolCall } from '../../../src/proxy/gate.js';
+import { createRelay } from '../../../src/proxy/relay.js';
+import type { Message } from '../../support/lines.js';
+import { relayHarness } from '../../support/relay-harness.js';
+
+const request = (id: unknown, method: string, params?: Message): Message => ({ jsonrpc: '2.0', id, method, ...(params ? { params } : {}) });
+const call = (id: unknown, name: string, args: Message = {}): Message => request(id, 'tools/call', { name, arguments: args });
+const result = (id: unknown, value: Message = {}): Message => ({ jsonrpc: '2.0', id, result: value });
+
+/** A gate that denies the named tools, records what it judged and every outcome. */
+function recordingGate(denied: string[] = [], extra: Partial<Gate> = {}) {
+  const judged: ToolCall[] = [];
+  const outcomes: { name: string; outcome: CallOutcome }[] = [];
+  let context: GateContext | undefined;
+  const gate: Gate = {
+    checkCall: (toolCall, gateContext): CallVerdict => {
+      judged.push(toolCall);
+      context = gateContext;
+      if (denied.includes(toolCall.name)) {
+        return { kind: 'answer', answer: { error: { code: -32001, message: `denied: ${toolCall.name}` } } };
+      }
+      return { kind: 'forward', onOutcome: (outcome) => outcomes.push({ name: toolCall.name, outcome }) };
+    },
+    filterToolsList: (list) => list,
+    ...extra,
+  };
+  return { gate, judged, outcomes, context: () => context! };
+}
+
+describe('relay: client to server', () => {
+  test('forwards requests and notifications as their original bytes, answers back unchanged', async () => {
+    const h = relayHarness();
+    const raw = '{ "jsonrpc" : "2.0", "id" : 1, "method" : "initialize", "params" : {"n": 1.50} }';
+    h.client.send(`${raw}\r\n`);
+    h.client.send('{"jsonrpc":"2.0","method":"notifications/initialized"}\n');
+    expect(await h.server.received.next()).toBe(raw);
+    expect(await h.server.received.next()).toBe('{"jsonrpc":"2.0","method":"notifications/initialized"}');
+    const answer = '{"result":{"protocolVersion":"2025-06-18"},"jsonrpc":"2.0","id":1}';
+    h.server.send(`${answer}\n`);
+    expect(await h.client.received.next()).toBe(answer);
+  });
+
+  test('a tools/call is re-serialized from the parsed message the gate judged', async () => {
+    const { gate, judged } = recordingGate(['denied_tool']);
+    const h = relayHarness({ gate });
+    h.client.send('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"denied_tool","name":"allowed_tool","arguments":{"a":1}}}\n');
+    const forwarded = await h.server.received.next();
+    expect(JSON.parse(forwarded)).toEqual(call(5, 'allowed_tool', { a: 1 }));
+    expect(forwarded).not.toContain('denied_tool');
+    expect(judged.map((c) => c.name)).toEqual(['allowed_tool']);
+  });
+
+  test('duplicate names that end on a denied tool are judged as that tool and not forwarded', async () => {
+    const { gate } = recordingGate(['denied_tool']);
+    const h = relayHarness({ gate });
+    h.client.send('{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"allowed_tool","name":"denied_tool"}}\n');
+    expect(await h.client.received.response(6)).toMatchObject({ error: { message: 'denied: denied_tool' } });
+    await h.barrier();
+    expect(h.server.received.messages().filter((m) => m.method === 'tools/call')).toEqual([]);
+  });
+
+  test('a repeated top-level member is forwarded re-serialized, so the server reads what was judged', async () => {
+    const { gate, judged } = recordingGate();
+    const h = relayHarness({ gate });
+    h.client.send('{"jsonrpc":"2.0","id":7,"method":"tools/call","method":"ping"}\n');
+    const forwarded = await h.server.received.next();
+    expect(forwarded).toBe('{"jsonrpc":"2.0","id":7,"method":"ping"}');
+    expect(judged).toEqual([]);
+  });
+
+  test('id 0 and "" are ids: the call is gated and answered with that id', async () => {
+    const { gate } = recordingGate(['denied_tool']);
+    const h = relayHarness({ gate });
+    h.client.send(call(0, 'denied_tool'));
+    h.client.send(call('', 'denied_tool'));
+    expect(await h.client.received.response(0)).toMatchObject({ error: { code: -32001 } });
+    expect(await h.client.received.response('')).toMatchObject({ error: { code: -32001 } });
+    await h.barrier();
+    expect(h.server.received.messages().filter((m) => m.method === 'tools/call')).toEqual([]);
+  });
+
+  test('what cannot be judged is never forwarded; whoever has an id gets an error', async () => {
+    const h = relayHarness();
+    h.client.send('this is not json\n');
+    h.client.send('[{"jsonrpc":"2.0","id":11,"method":"tools/call","params":{"name":"x"}}]\n');
+    h.client.send('{"jsonrpc":"1.0","id":12,"method":"ping"}\n');
+    h.client.send('{"jsonrpc":"2.0","method":"tools/call","params":{"name":"x"}}\n');
+    h.client.send('{"jsonrpc":"2.0","id":13,"method":"tools/call","params":{"name":"x","arguments":"rm -rf"}}\n');
+    h.client.send('{"jsonrpc":"2.0","id":14,"method":"tools/call","params":["x"]}\n');
+    h.client.send('   \n\n');
+    await h.barrier();
+    const reached = h.server.received.messages();
+    expect(reached.map((m) => m.method)).toEqual(['ping']);
+    expect(h.client.received.messages().map((m) => [m.id, m.error?.code])).toEqual([
+      [null, -32700],
+      [11, -32600],
+      [12, -32600],
+      [13, -32602],
+      [14, -32602],
+    ]);
+    expect(h.logs.join('\n')).toMatch(/tools\/call without an id/);
+  });
+
+  test('a request reusing an id still in flight is refused', async () => {
+    const h = relayHarness();
+    h.client.send(request(1, 'resources/list'));
+    h.client.send(request(1, 'prompts/list'));
+    expect(await h.client.received.response(1)).toMatchObject({ error: { code: -32600 } });
+    await h.barrier();
+    expect(h.server.received.messages().map((m) => m.method)).toEqual(['resources/list', 'ping']);
+  });
+});
+
+describe('relay: server to client', () => {
+  test('text on the server stdout goes to the log, not to the client', async () => {
+    const h = relayHarness();
+    h.server.send('Fetching Plex watched movies...\n');
+    h.server.send(result('x'));
+    expect(await h.client.received.next()).toBe('{"jsonrpc":"2.0","id":"x","result":{}}');
+    expect(h.logs).toContainEqual(expect.stringContaining('Fetching Plex watched movies...'));
+  });
+
+  test('tools/list goes through filterToolsList and back under the client id', async () => {
+    const { gate } = recordingGate([], {
+      filterToolsList: (list) => ({ ...list, tools: (list.tools as Message[]).filter((t) => t.name !== 'secret') }),
+    });
+    const h = relayHarness({ gate });
+    h.client.send(request('L', 'tools/list'));
+    await h.server.received.next();
+    h.server.send(result('L', { tools: [{ name: 'open' }, { name: 'secret' }], nextCursor: 'c' }));
+    expect(await h.client.received.response('L')).toEqual(result('L', { tools: [{ name: 'open' }], nextCursor: 'c' }));
+  });
+
+  test('list_changed reaches the gate and the client', async () => {
+    let changed = 0;
+    const { gate } = recordingGate([], { toolsListChanged: () => (changed += 1) });
+    const h = relayHarness({ gate });
+    h.server.send({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' });
+    await h.client.received.find((m) => m.method === 'notifications/tools/list_changed');
+    expect(changed).toBe(1);
+  });
+
+  test('the same id in flight both ways at once: each answer goes to its asker', async () => {
+    const h = relayHarness();
+    h.client.send(request(1, 'resources/list'));
+    h.server.send(request(1, 'sampling/createMessage', { messages: [] }));
+    await h.server.received.find((m) => m.method === 'resources/list');
+    await h.client.received.find((m) => m.method === 'sampling/createMessage');
+    h.client.send(result(1, { role: 'assistant' }));
+    h.server.send(result(1, { resources: [] }));
+    expect(await h.server.received.find((m) => m.id === 1 && 'result' in m)).toEqual(result(1, { role: 'assistant' }));
+    expect(await h.client.received.response(1)).toEqual(result(1, { resources: [] }));
+  });
+
+  test('a large line is scanned, not parsed, and forwarded as it came', async () => {
+    const { gate, outcomes } = recordingGate();
+    const h = relayHarness({ gate, scanAboveBytes: 64 });
+    h.client.send(call(3, 'big'));
+    await h.server.received.next();
+    const line = JSON.stringify({ result: { content: [{ type: 'text', text: 'y'.repeat(5000) }], isError: true }, jsonrpc: '2.0', id: 3 });
+    h.server.send(`${line}\n`);
+    expect(await h.client.received.next()).toBe(line);
+    expect(outcomes).toEqual([{ name: 'big', outcome: { kind: 'result', isError: true, latencyMs: expect.any(Number) } }]);
+  });
+});
+
+describe('relay: gate verdicts', () => {
+  test('a pending verdict does not hold up later messages; its call follows when it settles', async () => {
+    let release!: (verdict: CallVerdict) => void;
+    const gate: Gate = {
+      checkCall: (toolCall) =>
+        toolCall.name === 'slow_check' ? new Promise<CallVerdict>((resolve) => (release = resolve)) : { kind: 'forward' },
+      filterToolsList: (list) => list,
+    };
+    const h = relayHarness({ gate });
+    h.client.send(call(1, 'slow_check'));
+    h.client.send(call(2, 'quick'));
+    await h.barrier();
+    expect(h.server.received.messages().map((m) => m.id)).toEqual([2, 'barrier-1']);
+    release({ kind: 'forward' });
+    expect(await h.server.received.find((m) => m.id === 1)).toEqual(call(1, 'slow_check'));
+  });
+
+  test('a call cancelled while its verdict is pending is neither forwarded nor answered', async () => {
+    let release!: (verdict: CallVerdict) => void;
+    const outcomes: CallOutcome[] = [];
+    const gate: Gate = {
+      checkCall: () => new Promise<CallVerdict>((resolve) => (release = resolve)),
+      filterToolsList: (list) => list,
+    };
+    const h = relayHarness({ gate });
+    h.client.send(call(1, 'x'));
+    h.client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 1, reason: 'user' } });
+    await h.barrier();
+    release({ kind: 'forward', onOutcome: (outcome) => outcomes.push(outcome) });
+    await h.barrier();
+    expect(h.server.received.messages().map((m) => m.method)).toEqual(['ping', 'ping']);
+    expect(h.client.received.messages().filter((m) => m.id === 1)).toEqual([]);
+    expect(outcomes).toEqual([{ kind: 'not-forwarded', reason: 'cancelled' }]);
+  });
+
+  test('a gate that throws or rejects answers the client and forwards nothing', async () => {
+    const gate: Gate = {
+      checkCall: (toolCall) => {
+        if (toolCall.name === 'throws') throw new Error('boom');
+        return Promise.reject(new Error('store down'));
+      },
+      filterToolsList: (list) => list,
+    };
+    const h = relayHarness({ gate });
+    h.client.send(call(1, 'throws'));
+    h.client.send(call(2, 'rejects'));
+    expect(await h.client.received.response(1)).toMatchObject({ error: { code: -32603 } });
+    expect(await h.client.received.response(2)).toMatchObject({ error: { code: -32603 } });
+    await h.barrier();
+    expect(h.server.received.messages().map((m) => m.method)).toEqual(['ping']);
+  });
+
+  test('outcomes: a result with isError, and an error code', async () => {
+    const { gate, outcomes } = recordingGate();
+    const h = relayHarness({ gate });
+    h.client.send(call(1, 'a'));
+    h.client.send(call(2, 'b'));
+    await h.server.received.find((m) => m.id === 2);
+    h.server.send(result(1, { content: [], isError: true }));
+    h.server.send({ jsonrpc: '2.0', id: 2, error: { code: -32602, message: 'bad' } });
+    await h.client.received.response(2);
+    expect(outcomes.map((o) => [o.name, o.outcome.kind, 'isError' in o.outcome ? o.outcome.isError : 'code' in o.outcome ? o.outcome.code : undefined])).toEqual([
+      ['a', 'result', true],
+      ['b', 'error', -32602],
+    ]);
+  });
+
+  test('a timeout answers the client, cancels at the server and drops the late answer', async () => {
+    const outcomes: CallOutcome[] = [];
+    const gate: Gate = {
+      checkCall: () => ({ kind: 'forward', timeoutMs: 1500, onOutcome: (outcome) => outcomes.push(outcome) }),
+      filterToolsList: (list) => list,
+    };
+    const h = relayHarness({ gate });
+    h.client.send(call(9, 'hang'));
+    await h.server.received.next();
+    expect(h.timers.delays()).toEqual([1500]);
+    h.timers.fireAll();
+    expect(await h.client.received.response(9)).toEqual(
+      result(9, { content: [{ type: 'text', text: 'Timed out: hang did not answer within 1.5 s; the request was cancelled.' }], isError: true }),
+    );
+    expect(await h.server.received.next()).toMatch(/"method":"notifications\/cancelled".*"requestId":9/);
+    h.server.send(result(9, { content: [{ type: 'text', text: 'late' }] }));
+    h.server.send(result('after'));
+    await h.client.received.response('after');
+    expect(h.client.received.messages().filter((m) => m.id === 9)).toHaveLength(1);
+    expect(outcomes).toEqual([{ kind: 'timeout', latencyMs: expect.any(Number) }]);
+  });
+
+  test('an answer in time stops the timer', async () => {
+    const gate: Gate = { checkCall: () => ({ kind: 'forward', timeoutMs: 1000 }), filterToolsList: (list) => list };
+    const h = relayHarness({ gate });
+    h.client.send(call(1, 'quick'));
+    await h.server.received.next();
+    h.server.send(result(1));
+    await h.client.received.response(1);
+    expect(h.timers.delays()).toEqual([]);
+  });
+
+  test('a cancelled call: the cancellation is forwarded, the outcome is cancelled, a late answer dropped', async () => {
+    const { gate, outcomes } = recordingGate();
+    const h = relayHarness({ gate });
+    h.client.send(call(4, 'long'));
+    await h.server.received.next();
+    h.client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 4 } });
+    expect(JSON.parse(await h.server.received.next())).toMatchObject({ method: 'notifications/cancelled', params: { requestId: 4 } });
+    h.server.send(result(4));
+    h.server.send(result('after'));
+    await h.client.received.response('after');
+    expect(h.client.received.messages().filter((m) => m.id === 4)).toEqual([]);
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['cancelled']);
+  });
+
+  test('a client id reused while an abandoned answer is owed goes out remapped and comes back under its own id', async () => {
+    const { gate } = recordingGate();
+    const h = relayHarness({ gate });
+    h.client.send(call(4, 'long'));
+    await h.server.received.next();
+    h.client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 4 } });
+    await h.server.received.next();
+    h.client.send(call(4, 'again'));
+    const remapped = await h.server.received.nextMessage();
+    expect(remapped).toMatchObject({ method: 'tools/call', params: { name: 'again' } });
+    expect(remapped.id).not.toBe(4);
+    h.server.send(result(4, { content: [{ type: 'text', text: 'old' }] }));
+    h.server.send(result(remapped.id, { content: [{ type: 'text', text: 'new' }] }));
+    expect(await h.client.received.response(4)).toEqual(result(4, { content: [{ type: 'text', text: 'new' }] }));
+  });
+
+  test('requestFromServer uses ids of its own; the answer stays with the wrapper', async () => {
+    const recording = recordingGate();
+    const h = relayHarness({ gate: recording.gate });
+    h.client.send(call(1, 'x'));
+    await h.server.received.next();
+    const asked = recording.context().requestFromServer('tools/list');
+    const sent = await h.server.received.nextMessage();
+    expect(sent).toMatchObject({ method: 'tools/list' });
+    expect(sent.id).not.toBe(1);
+    h.client.send(request(sent.id, 'prompts/list'));
+    const clientsOwn = await h.server.received.nextMessage();
+    expect(clientsOwn.method).toBe('prompts/list');
+    expect(clientsOwn.id).not.toBe(sent.id);
+    h.server.send(result(sent.id, { tools: [{ name: 'x' }] }));
+    h.server.send(result(clientsOwn.id, { prompts: [] }));
+    await expect(asked).resolves.toEqual({ tools: [{ name: 'x' }] });
+    expect(await h.client.received.response(sent.id)).toEqual(result(sent.id, { prompts: [] }));
+    expect(h.client.received.messages().filter((m) => m.result?.tools)).toEqual([]);
+  });
+});
+
+describe('relay: limits', () => {
+  test('a client line over the limit is answered by its id and dropped; the next one passes', async () => {
+    const h = relayHarness({ maxMessageBytes: 100 });
+    h.client.send(`${JSON.stringify(call(21, 'x', { blob: 'z'.repeat(500) }))}\n`);
+    h.client.send(`{"jsonrpc":"2.0","method":"notifications/x","params":{"blob":"${'z'.repeat(500)}"}}\n`);
+    h.client.send(`not json ${'z'.repeat(500)}\n`);
+    expect(await h.client.received.response(21)).toMatchObject({ error: { code: -32600 } });
+    await h.barrier();
+    expect(h.server.received.messages().map((m) => m.method)).toEqual(['ping']);
+    expect(h.client.received.messages()).toHaveLength(1);
+  });
+
+  test("a server answer over the limit is replaced by an error for the request it answers", async () => {
+    const { gate, outcomes } = recordingGate();
+    const h = relayHarness({ gate, maxMessageBytes: 100 });
+    h.client.send(call(1, 'a'));
+    h.client.send(call(2, 'b'));
+    await h.server.received.find((m) => m.id === 2);
+    h.server.send(`${JSON.stringify({ result: { content: [{ type: 'text', text: 'w'.repeat(1000) }] }, jsonrpc: '2.0', id: 2 })}\n`);
+    h.server.send(result(1));
+    expect(await h.client.received.response(2)).toMatchObject({ error: { code: -32603 } });
+    expect(await h.client.received.response(1)).toEqual(result(1));
+    expect(outcomes.map((o) => [o.name, o.outcome.kind])).toEqual([
+      ['b', 'error'],
+      ['a', 'result'],
+    ]);
+  });
+
+  test("a client answer over the limit is dropped and the server's request gets an error instead", async () => {
+    const h = relayHarness({ maxMessageBytes: 100 });
+    h.server.send(request('s2', 'elicitation/create', { message: 'name?' }));
+    await h.client.received.find((m) => m.id === 's2');
+    h.client.send(`${JSON.stringify(result('s2', { action: 'accept', content: { name: 'n'.repeat(500) } }))}\n`);
+    expect(await h.server.received.nextMessage()).toMatchObject({ id: 's2', error: { code: -32603 } });
+  });
+
+  test("a server request over the limit is answered to the server with an error", async () => {
+    const h = relayHarness({ maxMessageBytes: 100 });
+    h.server.send(`${JSON.stringify(request('s1', 'sampling/createMessage', { text: 'q'.repeat(500) }))}\n`);
+    expect(await h.server.received.nextMessage()).toMatchObject({ id: 's1', error: { code: -32600 } });
+  });
+});
+
+describe('relay: ends', () => {
+  test('when the server stops, every request in flight is answered and later ones at once', async () => {
+    const { gate, outcomes, context } = recordingGate();
+    const h = relayHarness({ gate });
+    h.client.send(call(1, 'a'));
+    h.client.send(request(2, 'resources/list'));
+    await h.server.received.find((m) => m.id === 2);
+    const asked = context().requestFromServer('ping');
+    h.server.input.end();
+    await h.relay.serverDone;
+    expect(await h.client.received.response(1)).toMatchObject({ error: { code: -32000 } });
+    expect(await h.client.received.response(2)).toMatchObject({ error: { code: -32000 } });
+    await expect(asked).rejects.toThrow(/stopped/);
+    h.client.send(call(3, 'b'));
+    expect(await h.client.received.response(3)).toMatchObject({ error: { code: -32000 } });
+    expect(outcomes.map((o) => o.outcome.kind)).toEqual(['server-exited']);
+  });
+
+  test("the client's end closes the server's input once pending verdicts have settled", async () => {
+    let release!: (verdict: CallVerdict) => void;
+    const gate: Gate = { checkCall: () => new Promise((resolve) => (release = resolve)), filterToolsList: (l) => l };
+    const h = relayHarness({ gate });
+    h.client.send(call(1, 'x'));
+    h.client.input.end();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(h.server.input.writableEnded).toBe(false);
+    release({ kind: 'forward' });
+    await h.relay.clientDone;
+    expect(await h.server.received.nextMessage()).toEqual(call(1, 'x'));
+    await h.server.received.end();
+  });
+});
+
+describe('relay: backpressure', () => {
+  test.each(['client to server', 'server to client'])(
+    '%s: a reader that does not read pauses the writer, and reading resumes when it drains',
+    async (direction) => {
+      const streams = {
+        clientInput: new PassThrough(),
+        clientOutput: new PassThrough({ highWaterMark: 1024 }),
+        serverInput: new PassThrough({ highWaterMark: 1024 }),
+        serverOutput: new PassThrough(),
+      };
+      const relay = createRelay({
+        client: { input: streams.clientInput, output: streams.clientOutput },
+        server: { input: streams.serverInput, output: streams.serverOutput },
+        gate: { checkCall: () => ({ kind: 'forward' }), filterToolsList: (l) => l },
+      });
+      const [source, sink] =
+        direction === 'client to server' ? [streams.clientInput, streams.serverInput] : [streams.serverOutput, streams.clientOutput];
+      const line = `${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/x', params: { pad: 'p'.repeat(4096) } })}\n`;
+      for (let i = 0; i < 50; i += 1) source.write(line);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(source.isPaused()).toBe(true);
+      expect(sink.writableLength).toBeLessThan(50 * line.length);
+      let received = 0;
+      sink.on('data', (chunk: Buffer) => (received += chunk.length));
+      while (received < 50 * line.length) await new Promise((resolve) => setImmediate(resolve));
+      expect(source.isPaused()).toBe(false);
+      relay.close();
+    },
+  );
+});
