@@ -99,7 +99,8 @@ function joinAlternatives(messages: string[]): string {
   if (unique.length === 1) return unique[0] as string;
   if (unique.every((message) => message.startsWith('must be '))) {
     const tails = unique.map((message) => message.slice('must be '.length));
-    return `must be ${tails.slice(0, -1).join(', ')}, or ${tails[tails.length - 1]}`;
+    const last = tails.pop() as string;
+    return `must be ${tails.join(', ')}${tails.length > 1 ? ',' : ''} or ${last}`;
   }
   return unique.join('; or ');
 }
