@@ -53,7 +53,7 @@ export class RpcClient {
       });
       this.child.on('close', (code, signal) => {
         this.#exit ??= { code, signal };
-        this.#failAll(new Error(`${command} ${args.join(' ')} exited (${signal ?? `code ${code}`})${this.#stderrHint()}`));
+        this.#failAll(new Error(`exited (${signal ?? `code ${code}`})${this.#stderrHint()}`));
         resolve(this.#exit);
       });
     });
