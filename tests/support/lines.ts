@@ -9,6 +9,7 @@ export type Message = Record<string, any>;
 export class LineReader {
   readonly lines: string[] = [];
   private cursor = 0;
+  private readonly parsed: (Message | undefined)[] = [];
   private partial: Buffer[] = [];
   private ended = false;
   private wake: (() => void)[] = [];
@@ -56,15 +57,16 @@ export class LineReader {
     return this.find((message) => message.id === id && !('method' in message), `the response to id ${JSON.stringify(id)}`);
   }
 
-  /** Every line seen so far that parses as JSON. */
+  /** Every line seen so far that parses as JSON (each line is parsed once). */
   messages(): Message[] {
-    return this.lines.flatMap((line) => {
+    for (let i = this.parsed.length; i < this.lines.length; i += 1) {
       try {
-        return [JSON.parse(line) as Message];
+        this.parsed.push(JSON.parse(this.lines[i]!) as Message);
       } catch {
-        return [];
+        this.parsed.push(undefined);
       }
-    });
+    }
+    return this.parsed.filter((message): message is Message => message !== undefined);
   }
 
   /** Resolves when the stream has ended. */
