@@ -49,7 +49,15 @@ export interface AnswerVerdict {
 
 export type CallOutcome =
   /** the server answered with a result; isError as the result says */
-  | { kind: 'result'; isError: boolean; latencyMs: number }
+  | {
+      kind: 'result';
+      isError: boolean;
+      latencyMs: number;
+      /** `result.resultType` when the server set it ("incomplete": input required, MCP 2026-07-28) */
+      resultType?: string;
+      /** `result.requestState` of an incomplete result, echoed by the client's retry */
+      requestState?: string;
+    }
   /** the server answered with a JSON-RPC error */
   | { kind: 'error'; code: number; latencyMs: number }
   /** the server did not answer within timeoutMs; the client got a timeout result */

@@ -1,0 +1,50 @@
+import { compileAdvertisedSchemas, type AdvertisedSchemaCheck } from '../policy/index.js';
+
+/**
+ * The input schemas the server advertised in tools/list, compiled on first use. Forgotten when the
+ * server says its list changed, so the next check uses the new schemas.
+ */
+export class AdvertisedTools {
+  private schemas = new Map<string, unknown>();
+  private compiled = new Map<string, AdvertisedSchemaCheck>();
+  /** Whether a whole tools/list (every page) has been seen since the last change. */
+  private complete = false;
+
+  /** Record one page of a tools/list result. */
+  recordPage(result: Record<string, unknown>): void {
+    const tools = result.tools;
+    if (!Array.isArray(tools)) return;
+    for (const tool of tools) {
+      if (typeof tool !== 'object' || tool === null) continue;
+      const { name, inputSchema } = tool as { name?: unknown; inputSchema?: unknown };
+      if (typeof name !== 'string') continue;
+      this.schemas.set(name, inputSchema);
+      this.compiled.delete(name);
+    }
+    if (typeof result.nextCursor !== 'string') this.complete = true;
+  }
+
+  forget(): void {
+    this.schemas = new Map();
+    this.compiled = new Map();
+    this.complete = false;
+  }
+
+  get isComplete(): boolean {
+    return this.complete;
+  }
+
+  has(tool: string): boolean {
+    return this.schemas.has(tool);
+  }
+
+  check(tool: string): AdvertisedSchemaCheck | undefined {
+    if (!this.schemas.has(tool)) return undefined;
+    let check = this.compiled.get(tool);
+    if (check === undefined) {
+      check = compileAdvertisedSchemas([{ name: tool, inputSchema: this.schemas.get(tool) }]).get(tool);
+      if (check !== undefined) this.compiled.set(tool, check);
+    }
+    return check;
+  }
+}

@@ -1,0 +1,70 @@
+import { summarizeArguments } from '../audit/arguments.js';
+import type { CallOutcome } from '../proxy/gate.js';
+
+/** One audit line: what was decided about one call and, when the server answered, how it ended. */
+export interface AuditRecord {
+  time: string;
+  session: string;
+  grant: string;
+  tool: string;
+  decision: 'allow' | 'deny' | 'limited' | 'store-unavailable';
+  /** false in monitor mode, where the decision is recorded but the call goes through */
+  enforced: boolean;
+  rule: string;
+  cause?: string;
+  reason?: string;
+  violations?: string[];
+  counters?: CounterState[];
+  retryAfterMs?: number;
+  /** the limit store failed and `--state-fail open` let the call through uncounted */
+  failedOpen?: boolean;
+  storeError?: string;
+  /** a retry of an input-required call, not counted again */
+  retry?: boolean;
+  argumentKeys: string[];
+  argumentsDigest: string;
+  arguments?: unknown;
+  outcome?: string;
+  isError?: boolean;
+  errorCode?: number;
+  latencyMs?: number;
+}
+
+export interface CounterState {
+  counter: string;
+  rule: string;
+  scope: string;
+  used: number;
+  max: number;
+  windowMs: number;
+}
+
+export interface RecordBase {
+  session: string;
+  grant: string;
+  tool: string;
+  arguments: unknown;
+  includeArguments: boolean;
+  nowMs: number;
+}
+
+export function startRecord(base: RecordBase, fields: Omit<AuditRecord, 'time' | 'session' | 'grant' | 'tool' | 'argumentKeys' | 'argumentsDigest'>): AuditRecord {
+  const record: AuditRecord = {
+    time: new Date(base.nowMs).toISOString(),
+    session: base.session,
+    grant: base.grant,
+    tool: base.tool,
+    ...fields,
+    ...summarizeArguments(base.arguments),
+  };
+  if (base.includeArguments) record.arguments = base.arguments ?? null;
+  return record;
+}
+
+export function withOutcome(record: AuditRecord, outcome: CallOutcome): AuditRecord {
+  const ended: AuditRecord = { ...record, outcome: outcome.kind };
+  if (outcome.kind === 'result') ended.isError = outcome.isError;
+  if (outcome.kind === 'error') ended.errorCode = outcome.code;
+  if ('latencyMs' in outcome) ended.latencyMs = Math.round(outcome.latencyMs * 1000) / 1000;
+  return ended;
+}
