@@ -21,7 +21,8 @@ export class ServerStopper {
   readonly done: Promise<ChildExit>;
   private readonly timers = new Set<NodeJS.Timeout>();
   private exit: ChildExit | undefined;
-  private killScheduled = false;
+  /** when SIGKILL is due, once a first signal has been sent */
+  private killAt: number | undefined;
 
   constructor(
     private readonly child: ServerChild,
@@ -44,16 +45,19 @@ export class ServerStopper {
   terminate(signal: NodeJS.Signals): void {
     if (this.exit) return;
     this.child.signalGroup(signal);
-    if (this.killScheduled) return;
-    this.killScheduled = true;
+    if (this.killAt !== undefined) return;
+    this.killAt = Date.now() + this.timings.termMs;
     this.after(this.timings.termMs, () => this.child.signalGroup('SIGKILL'));
   }
 
-  /** Whatever the server started and left behind is stopped the same way. */
+  /**
+   * Whatever the server started and left behind is stopped the same way, keeping the SIGKILL time
+   * already set if a signal went out before.
+   */
   private async reapGroup(): Promise<void> {
     if (!this.child.groupAlive()) return;
-    this.child.signalGroup('SIGTERM');
-    const deadline = Date.now() + this.timings.termMs;
+    if (this.killAt === undefined) this.child.signalGroup('SIGTERM');
+    const deadline = this.killAt ?? Date.now() + this.timings.termMs;
     while (Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, this.timings.pollMs));
       if (!this.child.groupAlive()) return;
