@@ -78,9 +78,9 @@ function describeExit(file: string, exit: ChildExit): string | undefined {
     case 'killed':
       return `the server was stopped by ${exit.signal}`;
     case 'not-started':
-      return exit.code === 'ENOENT'
-        ? `cannot start "${file}": command not found`
-        : `cannot start "${file}": ${exit.code ?? exit.message}`;
+      if (exit.code === 'ENOENT') return `cannot start "${file}": command not found`;
+      if (exit.code === 'EACCES') return `cannot start "${file}": permission denied, or not a program (EACCES)`;
+      return `cannot start "${file}": ${exit.message}`;
   }
 }
 

@@ -44,6 +44,8 @@ export interface Harness {
   client: Side;
   /** the server: `send` writes as the server, `received` is what reached the server */
   server: Side;
+  /** the four streams, named from the relay's side */
+  streams: { clientInput: PassThrough; clientOutput: PassThrough; serverInput: PassThrough; serverOutput: PassThrough };
   logs: string[];
   timers: ManualTimers;
   /** A ping from the client, once it reached the server: everything sent before it has been handled. */
@@ -80,6 +82,7 @@ export function relayHarness(options: Partial<RelayOptions> & { gate?: Gate } = 
     relay,
     client,
     server,
+    streams: { clientInput, clientOutput, serverInput, serverOutput },
     logs,
     timers,
     barrier: async () => {

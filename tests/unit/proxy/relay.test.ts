@@ -376,6 +376,15 @@ describe('relay: ends', () => {
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['server-exited']);
   });
 
+  test('a call that cannot be written to the server is answered, and the gate hears not-forwarded', async () => {
+    const { gate, outcomes } = recordingGate();
+    const h = relayHarness({ gate });
+    h.streams.serverInput.destroy();
+    h.client.send(call(1, 'x'));
+    expect(await h.client.received.response(1)).toMatchObject({ error: { code: -32000 } });
+    expect(outcomes.map((o) => o.outcome)).toEqual([{ kind: 'not-forwarded', reason: 'server-unreachable' }]);
+  });
+
   test("the client's end closes the server's input once pending verdicts have settled", async () => {
     let release!: (verdict: CallVerdict) => void;
     const gate: Gate = { checkCall: () => new Promise((resolve) => (release = resolve)), filterToolsList: (l) => l };
