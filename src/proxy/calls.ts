@@ -1,6 +1,6 @@
 import { RelayErrorCode, cancelledNotification, encodeLine, errorAnswer, resultAnswer, timeoutResult } from './answers.js';
 import { isObject } from './classify.js';
-import { answerClientError, answerClientResult, canReachServer, showId, type RelayContext } from './context.js';
+import { answerClientError, answerClientResult, canReachServer, errorText, showId, type RelayContext } from './context.js';
 import type { CallOutcome, CallVerdict, GateContext, ToolCall } from './gate.js';
 import type { JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
 import { idKey, type ClientRequest, type TrackedCall } from './pending.js';
@@ -137,7 +137,7 @@ export class ToolCalls {
         try {
           onOutcome?.(outcome);
         } catch (error) {
-          this.context.log(`the policy failed to record the outcome of ${name}: ${describe(error)}`);
+          this.context.log(`the policy failed to record the outcome of ${name}: ${errorText(error)}`);
         }
       },
     };
@@ -146,7 +146,7 @@ export class ToolCalls {
 
   /** A gate that throws or rejects denies: nothing unjudged reaches the server. */
   private gateFailed(id: JsonRpcId, name: string, error: unknown): void {
-    this.context.log(`policy check failed for ${name} (id ${showId(id)}), not forwarded: ${describe(error)}`);
+    this.context.log(`policy check failed for ${name} (id ${showId(id)}), not forwarded: ${errorText(error)}`);
     answerClientError(this.context, id, {
       code: RelayErrorCode.internalError,
       message: `the policy check for ${name} failed; the call was not forwarded`,
@@ -179,8 +179,4 @@ function isAnswer(answer: unknown): boolean {
 
 function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
   return typeof (value as { then?: unknown } | null)?.then === 'function';
-}
-
-export function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

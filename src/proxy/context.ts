@@ -60,3 +60,8 @@ export function answerClientResult(context: RelayContext, id: JsonRpcId, result:
 export function showId(id: JsonRpcId | null): string {
   return JSON.stringify(id);
 }
+
+/** The message of anything thrown. */
+export function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,7 +1,6 @@
 import { RelayErrorCode, encodeLine, errorAnswer, wrapperError } from './answers.js';
-import { describe } from './calls.js';
 import { isBlank, isId, isObject } from './classify.js';
-import { answerClientError, canReachServer, type RelayContext } from './context.js';
+import { answerClientError, canReachServer, errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import type { Frame } from './framing.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
@@ -56,7 +55,10 @@ export class FromServer {
   private response(line: ServerLine, bytes: Buffer): void {
     const context = this.context;
     const request = isId(line.id) ? context.toServer.take(line.id) : undefined;
-    if (request === 'abandoned') return;
+    if (request === 'abandoned') {
+      context.log(`dropped the server's late answer to id ${showId(line.id as JsonRpcId)} (timed out or cancelled)`);
+      return;
+    }
     if (request === undefined) {
       this.forward(bytes);
       return;
@@ -89,7 +91,7 @@ export class FromServer {
     try {
       filtered = this.context.gate.filterToolsList(result);
     } catch (error) {
-      this.context.log(`the policy failed to filter tools/list: ${describe(error)}`);
+      this.context.log(`the policy failed to filter tools/list: ${errorText(error)}`);
       this.answerError(request, 'the policy failed to filter the tool list');
       return;
     }
@@ -112,7 +114,7 @@ export class FromServer {
       try {
         this.context.gate.toolsListChanged?.();
       } catch (error) {
-        this.context.log(`the policy failed to take note of a changed tool list: ${describe(error)}`);
+        this.context.log(`the policy failed to take note of a changed tool list: ${errorText(error)}`);
       }
     } else if (line.method === 'notifications/cancelled') {
       const params = line.parse()?.params;

@@ -1,6 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
-import { ToolCalls, describe } from './calls.js';
-import { realTimers, type RelayContext, type Timers } from './context.js';
+import { ToolCalls } from './calls.js';
+import { errorText, realTimers, type RelayContext, type Timers } from './context.js';
 import { LineSplitter, type Frame } from './framing.js';
 import { FromClient } from './from-client.js';
 import { FromServer } from './from-server.js';
@@ -135,7 +135,7 @@ function read(
       try {
         onFrame(frame);
       } catch (error) {
-        log(`internal error while relaying a message (dropped): ${describe(error)}`);
+        log(`internal error while relaying a message (dropped): ${errorText(error)}`);
       }
     }
   };
