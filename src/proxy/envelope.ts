@@ -66,7 +66,8 @@ export class EnvelopeScanner {
   private closed = false;
   private broken = false;
   private inString = false;
-  private escape = false;
+  /** backslashes ending the previous piece, inside a string: they may escape a quote that follows */
+  private backslashes = 0;
   private expectKey = false;
   private key: Capture | undefined;
   private lastKey: string | undefined;
@@ -81,33 +82,27 @@ export class EnvelopeScanner {
     let i = 0;
     let keyStart = 0;
     let valueStart = 0;
-    let nextQuote = -2;
-    let nextBackslash = -2;
     const n = chunk.length;
     while (i < n && !this.broken) {
       if (this.inString) {
-        if (this.escape) {
-          this.escape = false;
-          i += 1;
-          continue;
-        }
-        if (nextQuote !== -1 && nextQuote < i) nextQuote = chunk.indexOf(QUOTE, i);
-        if (nextBackslash !== -1 && nextBackslash < i) nextBackslash = chunk.indexOf(BACKSLASH, i);
-        if (nextBackslash !== -1 && (nextQuote === -1 || nextBackslash < nextQuote)) {
-          this.escape = true;
-          i = nextBackslash + 1;
-          continue;
-        }
-        if (nextQuote === -1) {
+        const quote = chunk.indexOf(QUOTE, i);
+        if (quote === -1) {
+          this.carryBackslashes(chunk, i);
           i = n;
           break;
         }
+        if (this.escapedAt(chunk, i, quote)) {
+          this.backslashes = 0;
+          i = quote + 1;
+          continue;
+        }
         this.inString = false;
+        this.backslashes = 0;
         if (this.key) {
-          this.key.add(chunk.subarray(keyStart, nextQuote));
+          this.key.add(chunk.subarray(keyStart, quote));
           this.endKey();
         }
-        i = nextQuote + 1;
+        i = quote + 1;
         continue;
       }
       const byte = chunk[i]!;
@@ -188,6 +183,27 @@ export class EnvelopeScanner {
       resultIsError: this.read('isError') === true,
       errorCode: typeof code === 'number' ? code : undefined,
     };
+  }
+
+  /**
+   * Whether the quote at `quote` is escaped: an odd run of backslashes right before it. Only a quote
+   * costs a look back, so text full of other escapes is skipped at indexOf speed.
+   */
+  private escapedAt(chunk: Buffer, from: number, quote: number): boolean {
+    let at = quote - 1;
+    while (at >= from && chunk[at] === BACKSLASH) at -= 1;
+    let run = quote - 1 - at;
+    // Resuming inside a string at the start of a piece, the run may go on from the piece before.
+    if (at < from && from === 0) run += this.backslashes;
+    return run % 2 === 1;
+  }
+
+  /** The piece ends inside a string: remember how many backslashes it ends with. */
+  private carryBackslashes(chunk: Buffer, from: number): void {
+    let at = chunk.length - 1;
+    while (at >= from && chunk[at] === BACKSLASH) at -= 1;
+    const run = chunk.length - 1 - at;
+    this.backslashes = at < from && from === 0 ? this.backslashes + run : run;
   }
 
   /** Bytes outside the top-level object (or a second one) make the line something else. */

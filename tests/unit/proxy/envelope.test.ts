@@ -63,6 +63,13 @@ describe('scanEnvelope', () => {
     expect(scan('{"a":"\\"","id":2}')).toMatchObject({ wellFormed: true, id: 2 });
   });
 
+  test('runs of backslashes before a quote, cut anywhere', () => {
+    for (const run of [1, 2, 3, 4, 7, 8]) {
+      const text = JSON.stringify({ a: `${'\\'.repeat(run)}"${'\\'.repeat(run)}`, id: run });
+      for (const size of [1, 2, 3, 5]) expect(scanInPieces(text, [size])).toMatchObject({ wellFormed: true, id: run });
+    }
+  });
+
   test('an id that is not a string, number or null is unreadable', () => {
     expect(scan('{"id":{"a":1}}')).toMatchObject({ id: 'unreadable' });
     expect(scan('{"id":[1]}')).toMatchObject({ id: 'unreadable' });
