@@ -1,13 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { access, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ExitCode, PolicyWrapError } from '../errors.js';
 import { starterPolicy } from '../init/starter.js';
 import type { CliIo } from './io.js';
+import { listServerTools } from './server-tools.js';
 
 interface InitOptions {
   out?: string;
@@ -49,68 +46,6 @@ async function ensureAbsent(path: string): Promise<void> {
   if (exists) throw refuseExisting(path);
 }
 
-function clientVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
-
-function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
-  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-function serverFailure(command: readonly string[], error: unknown, timeoutSeconds: number): PolicyWrapError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT' || code === 'EACCES') {
-    return new PolicyWrapError('init.command-not-found', `cannot start ${command[0] ?? ''}: ${code === 'ENOENT' ? 'not found' : 'permission denied'}`, {
-      exitCode: ExitCode.commandNotFound,
-      cause: error,
-    });
-  }
-  let detail = error instanceof Error ? error.message : String(error);
-  if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) {
-    detail = `no answer within ${timeoutSeconds} second${timeoutSeconds === 1 ? '' : 's'}`;
-  } else if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-    detail = 'it stopped before listing its tools (its own messages, if any, are above)';
-  }
-  return new PolicyWrapError('init.server-failed', `could not read the tools of \`${command.join(' ')}\`: ${detail}`, {
-    exitCode: ExitCode.problems,
-    cause: error,
-  });
-}
-
-/** Starts the server, reads every page of tools/list, and stops the server again. */
-async function listTools(command: readonly string[], options: InitOptions, io: CliIo): Promise<Tool[]> {
-  const [executable = '', ...args] = command;
-  const transport = new StdioClientTransport({
-    command: executable,
-    args,
-    env: definedEnv(io.env),
-    cwd: io.cwd,
-    stderr: 'pipe',
-  });
-  transport.stderr?.on('data', (chunk: Buffer) => io.stderr.write(chunk));
-  const client = new Client({ name: 'policy-wrap-init', version: clientVersion() });
-  const requestOptions = { timeout: options.timeout * 1000 };
-  try {
-    await client.connect(transport, requestOptions);
-    const tools: Tool[] = [];
-    const seenCursors = new Set<string>();
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor === undefined ? undefined : { cursor }, requestOptions);
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-      if (cursor !== undefined && seenCursors.has(cursor)) throw new Error(`tools/list repeated the cursor ${JSON.stringify(cursor)}`);
-      if (cursor !== undefined) seenCursors.add(cursor);
-    } while (cursor !== undefined);
-    return tools;
-  } catch (error) {
-    throw serverFailure(command, error, options.timeout);
-  } finally {
-    await client.close();
-  }
-}
-
 async function run(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
   const cli = program(io);
   try {
@@ -126,7 +61,9 @@ async function run(own: string[], command: string[] | undefined, io: CliIo): Pro
   const out = options.out === undefined ? undefined : resolve(io.cwd, options.out);
   if (out !== undefined && !options.force) await ensureAbsent(out);
 
-  const { document, kinds, notes } = starterPolicy(await listTools(command, options, io));
+  const { document, kinds, notes } = starterPolicy(
+    await listServerTools(command, { timeoutSeconds: options.timeout, clientName: 'policy-wrap-init', codePrefix: 'init' }, io),
+  );
   const text = `${JSON.stringify(document, null, 2)}\n`;
   if (out === undefined) {
     io.stdout.write(text);

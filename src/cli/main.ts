@@ -6,6 +6,7 @@ type Subcommand = (own: string[], command: string[] | undefined, io: CliIo) => P
 const subcommands: Record<string, () => Promise<Subcommand>> = {
   lint: async () => (await import('./lint.js')).lintCommand,
   init: async () => (await import('./init.js')).initCommand,
+  tools: async () => (await import('./tools.js')).toolsCommand,
 };
 
 /** Runs policy-wrap with `argv` (without node and script) and resolves to the exit code. */

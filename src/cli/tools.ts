@@ -1,0 +1,149 @@
+import { resolve } from 'node:path';
+import { Chalk, type ChalkInstance } from 'chalk';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ExitCode, PolicyWrapError } from '../errors.js';
+import { formatProblem, loadPolicyFile, type CompiledPolicy } from '../policy/index.js';
+import { hintLabels } from '../tools/hints.js';
+import { toolRows, type LimitSummary, type ToolDecision, type ToolRow } from '../tools/rows.js';
+import type { CliIo } from './io.js';
+import { listServerTools } from './server-tools.js';
+
+const USAGE = 'policy-wrap tools [--policy <file>] [--format text|json] -- <command> [args...]';
+
+interface ToolsOptions {
+  policy?: string;
+  format: 'text' | 'json';
+  timeout: number;
+}
+
+function program(io: CliIo, fail: (message: string) => void): Command {
+  return new Command('policy-wrap tools')
+    .usage('[--policy <file>] [--format text|json] -- <command> [args...]')
+    .description(
+      "Start an MCP server, read its tools and show, for each one, what the server's annotations claim and what the " +
+        'policy does with its calls: allowed, limited, denied (the agent sees why) or hidden. Nothing is called.',
+    )
+    .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
+    .addOption(new Option('--format <format>', 'a table for people, or a JSON array for scripts').choices(['text', 'json']).default('text'))
+    .option('--timeout <seconds>', 'seconds the server gets to start and to list its tools', seconds, 30)
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .addHelpText('after', '\nExit codes: 0 shown, 1 the server failed or stopped, 2 bad usage or a policy with errors, 127 command not found.')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text) => fail(text.trim().replace(/^error: /, '')),
+    })
+    .showHelpAfterError(`usage: ${USAGE} (see --help)`);
+}
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  // Timers overflow past 2^31 ms, so a day is the ceiling.
+  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 86_400) throw new InvalidArgumentError('give a number of seconds from 1 to 86400.');
+  return parsed;
+}
+
+/** `policy-wrap tools [--policy file] [--format text|json] [--timeout s] -- <command> [args...]` */
+export async function toolsCommand(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
+  const red = new Chalk({ level: io.stderr.isTTY ? 1 : 0 });
+  const fail = (message: string): void => {
+    io.stderr.write(`policy-wrap tools: ${red.red(message)}\n`);
+  };
+  const cli = program(io, fail);
+  try {
+    cli.parse(own, { from: 'user' });
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    throw error;
+  }
+  if (command === undefined || command.length === 0) {
+    fail(`give the server command after --; usage: ${USAGE}`);
+    return ExitCode.usage;
+  }
+  const options = cli.opts<ToolsOptions>();
+
+  // The policy first: a policy that cannot be used is reported without starting the server.
+  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
+  const loaded = loadPolicyFile(resolve(io.cwd, named), named);
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem)}\n`);
+    fail(`${named} cannot be used; fix the problems above (policy-wrap lint ${named} lists them too)`);
+    return ExitCode.usage;
+  }
+
+  let rows: ToolRow[];
+  try {
+    rows = toolRows(await listServerTools(command, { timeoutSeconds: options.timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), loaded.policy);
+  } catch (error) {
+    if (!(error instanceof PolicyWrapError)) throw error;
+    fail(`${error.code}: ${error.message}`);
+    return error.exitCode;
+  }
+  if (options.format === 'json') {
+    io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+  } else {
+    io.stdout.write(renderTable(rows, loaded.policy, new Chalk({ level: (io.stdout as { isTTY?: boolean }).isTTY ? 1 : 0 })));
+  }
+  return ExitCode.ok;
+}
+
+const paint: Record<ToolDecision, (chalk: ChalkInstance, text: string) => string> = {
+  allowed: (chalk, text) => chalk.green(text),
+  limited: (chalk, text) => chalk.yellow(text),
+  denied: (chalk, text) => chalk.red(text),
+  hidden: (chalk, text) => chalk.dim.red(text),
+};
+
+/**
+ * One line per tool (name, the server's hints, what the policy does), then what applies to every
+ * tool. Columns are padded before colouring, so the layout is the same with and without colour.
+ */
+export function renderTable(rows: readonly ToolRow[], policy: CompiledPolicy, chalk: ChalkInstance): string {
+  const hints = rows.map((row) => hintLabels(row.hints).join(', ') || '(no hints)');
+  const nameWidth = Math.max('TOOL'.length, ...rows.map((row) => row.name.length));
+  const hintWidth = Math.max('SERVER HINTS'.length, ...hints.map((text) => text.length));
+  const lines = [chalk.bold(`${'TOOL'.padEnd(nameWidth)}  ${'SERVER HINTS'.padEnd(hintWidth)}  POLICY`)];
+  rows.forEach((row, index) => {
+    const [word, rest] = decisionText(row);
+    lines.push(`${row.name.padEnd(nameWidth)}  ${chalk.dim((hints[index] ?? '').padEnd(hintWidth))}  ${paint[row.decision](chalk, word)}${rest}`);
+  });
+  lines.push('', ...summary(rows, policy));
+  return `${lines.join('\n')}\n`;
+}
+
+/** The decision word, coloured by the caller, and the details after it. */
+function decisionText(row: ToolRow): [string, string] {
+  if (row.decision === 'denied' || row.decision === 'hidden') {
+    return [row.decision, `${row.enforced ? '' : ' (monitor mode: forwarded anyway)'}: ${row.reason ?? ''}`];
+  }
+  const details: string[] = [];
+  if (row.argumentsChecked) details.push(row.checkedArguments.length > 0 ? `checks arguments ${row.checkedArguments.join(', ')}` : 'checks arguments');
+  if (row.timeoutSeconds !== undefined) details.push(`timeout ${row.timeoutSeconds} s`);
+  const limits = row.decision === 'limited' ? `: ${row.limits.map((limit) => limitText(row.name, limit)).join('; ')}` : '';
+  return [row.decision, `${limits}${details.map((detail) => ` · ${detail}`).join('')}`];
+}
+
+/** The engine's description without the tool's own name (the row says it), and who shares it. */
+function limitText(tool: string, limit: LimitSummary): string {
+  const escaped = tool.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const text = limit.description.replace(new RegExp(` for ${escaped}(?=,|$)`), '');
+  const [only] = limit.sharedWith;
+  if (only === undefined) return text;
+  const others = limit.sharedWith.length === 1 ? only : `${limit.sharedWith.length} other tools`;
+  return `${text}, shared with ${others}${limit.counter === undefined ? '' : ` (counter ${limit.counter})`}`;
+}
+
+function summary(rows: readonly ToolRow[], policy: CompiledPolicy): string[] {
+  const count = (decision: ToolDecision): number => rows.filter((row) => row.decision === decision).length;
+  const lines = [
+    `${rows.length} ${rows.length === 1 ? 'tool' : 'tools'}: ${count('allowed')} allowed, ${count('limited')} limited, ` +
+      `${count('denied')} denied (visible), ${count('hidden')} hidden.`,
+  ];
+  if (policy.limits.length > 0) lines.push(`Every allowed call also counts toward: ${policy.limits.map((limit) => limit.description).join('; ')}.`);
+  if (policy.inputSchema === 'enforce') lines.push("Allowed calls must also match the tool's advertised input schema (input_schema: enforce).");
+  if (policy.mode === 'monitor') lines.push('Monitor mode: nothing is blocked or hidden; refusals are only recorded.');
+  lines.push("Hints are the server's own claims; policy-wrap does not check them.");
+  return lines;
+}
