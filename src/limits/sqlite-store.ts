@@ -46,11 +46,10 @@ export class SqliteStore implements LimitStore {
   private nextSweepMs = Number.NEGATIVE_INFINITY;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    this.db = new Database(path, { timeout: options.busyTimeoutMs ?? 5000 });
+    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    this.db = new Database(path, { timeout: busyTimeoutMs });
     try {
-      this.db.pragma('journal_mode = WAL');
-      this.db.pragma('synchronous = NORMAL');
-      this.db.transaction(() => createSchema(this.db)).immediate();
+      prepareFile(this.db, Date.now() + busyTimeoutMs);
     } catch (error) {
       this.db.close();
       throw error;
@@ -128,6 +127,32 @@ export class SqliteStore implements LimitStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/**
+ * Switches the file to WAL and creates the tables. Processes that open a new file at the same
+ * moment race to switch it, and SQLite answers the losers SQLITE_BUSY at once instead of waiting
+ * for the busy timeout, so this retries until the deadline.
+ */
+function prepareFile(db: Database.Database, deadline: number): void {
+  for (;;) {
+    try {
+      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      db.pragma('synchronous = NORMAL');
+      db.transaction(() => createSchema(db)).immediate();
+      return;
+    } catch (error) {
+      if (!isBusy(error) || Date.now() >= deadline) throw error;
+      Atomics.wait(pauseCell, 0, 0, 5 + Math.random() * 20);
+    }
+  }
+}
+
+const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
 }
 
 function createSchema(db: Database.Database): void {
