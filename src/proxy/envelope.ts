@@ -23,11 +23,16 @@ export type Envelope =
       hasError: boolean;
       /** `result.isError` is literally `true` */
       resultIsError: boolean;
+      /** `result.resultType` and `result.requestState` when they are strings (incomplete results) */
+      resultType: string | undefined;
+      requestState: string | undefined;
       /** `error.code` when it is a number */
       errorCode: number | undefined;
     };
 
-type Target = 'jsonrpc' | 'id' | 'method' | 'isError' | 'code';
+type Target = 'jsonrpc' | 'id' | 'method' | 'isError' | 'resultType' | 'requestState' | 'code';
+
+const RESULT_MEMBERS: ReadonlySet<string> = new Set(['isError', 'resultType', 'requestState']);
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -35,6 +40,8 @@ const OBJECT = 1;
 const ARRAY = 2;
 /** Longer ids, methods and keys are not worth remembering: nothing we track is that long. */
 const MAX_CAPTURE_BYTES = 4096;
+/** An incomplete result's requestState is opaque server state and may be longer. */
+const MAX_STATE_BYTES = 64 * 1024;
 const MAX_KEY_BYTES = 256;
 
 class Capture {
@@ -171,6 +178,8 @@ export class EnvelopeScanner {
     const id = this.read('id');
     const method = this.read('method');
     const code = this.read('code');
+    const resultType = this.read('resultType');
+    const requestState = this.read('requestState');
     return {
       wellFormed: true,
       jsonrpc: typeof jsonrpc === 'string' ? jsonrpc : undefined,
@@ -181,6 +190,8 @@ export class EnvelopeScanner {
       hasResult: this.seen.has('result'),
       hasError: this.seen.has('error'),
       resultIsError: this.read('isError') === true,
+      resultType: typeof resultType === 'string' ? resultType : undefined,
+      requestState: typeof requestState === 'string' ? requestState : undefined,
       errorCode: typeof code === 'number' ? code : undefined,
     };
   }
@@ -235,10 +246,10 @@ export class EnvelopeScanner {
       this.member = key;
       this.seen.add(key);
       if (key === 'jsonrpc' || key === 'id' || key === 'method') target = key;
-    } else if (depth === 2 && this.member === 'result' && key === 'isError') target = 'isError';
+    } else if (depth === 2 && this.member === 'result' && RESULT_MEMBERS.has(key)) target = key as Target;
     else if (depth === 2 && this.member === 'error' && key === 'code') target = 'code';
     if (target === undefined) return false;
-    this.value = { target, depth, capture: new Capture(MAX_CAPTURE_BYTES) };
+    this.value = { target, depth, capture: new Capture(target === 'requestState' ? MAX_STATE_BYTES : MAX_CAPTURE_BYTES) };
     return true;
   }
 

@@ -3,6 +3,7 @@ import { isBlank, isId, isObject } from './classify.js';
 import { answerClientError, canReachServer, errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import type { Frame } from './framing.js';
+import type { CallOutcome } from './gate.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
 import type { ClientRequest, WrapperRequest } from './pending.js';
 import { readServerLine, type ServerLine } from './server-line.js';
@@ -67,14 +68,7 @@ export class FromServer {
       settleWrapperRequest(request, line);
       return;
     }
-    if (request.call) {
-      const latencyMs = context.now() - request.call.startedAt;
-      request.call.report(
-        line.hasError
-          ? { kind: 'error', code: line.errorCode ?? RelayErrorCode.internalError, latencyMs }
-          : { kind: 'result', isError: line.resultIsError, latencyMs },
-      );
-    }
+    if (request.call) request.call.report(callOutcome(line, context.now() - request.call.startedAt));
     if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line);
     else if (request.serverId !== request.clientId) this.remapped(request, line);
     else this.forward(bytes);
@@ -168,6 +162,18 @@ export class FromServer {
   private forward(bytes: Buffer): void {
     this.context.client.writeLine(bytes, this.context.serverFlow);
   }
+}
+
+function callOutcome(line: ServerLine, latencyMs: number): CallOutcome {
+  if (line.hasError) return { kind: 'error', code: line.errorCode ?? RelayErrorCode.internalError, latencyMs };
+  const { resultType, requestState } = line;
+  return {
+    kind: 'result',
+    isError: line.resultIsError,
+    latencyMs,
+    ...(resultType === undefined ? {} : { resultType }),
+    ...(requestState === undefined ? {} : { requestState }),
+  };
 }
 
 function settleWrapperRequest(request: WrapperRequest, line: ServerLine): void {

@@ -10,6 +10,9 @@ export interface ServerLine {
   hasError: boolean;
   errorCode: number | undefined;
   resultIsError: boolean;
+  /** `result.resultType` and `result.requestState`, when strings (an incomplete result) */
+  resultType: string | undefined;
+  requestState: string | undefined;
   /** The whole message, parsed on first use if the line was only scanned; undefined if it does not parse. */
   parse(): Record<string, unknown> | undefined;
 }
@@ -34,6 +37,8 @@ function parsed(bytes: Buffer): ServerLine | undefined {
     hasError: 'error' in message,
     errorCode: isObject(error) && typeof error.code === 'number' ? error.code : undefined,
     resultIsError: isObject(result) && result.isError === true,
+    resultType: isObject(result) && typeof result.resultType === 'string' ? result.resultType : undefined,
+    requestState: isObject(result) && typeof result.requestState === 'string' ? result.requestState : undefined,
     parse: () => message,
   };
 }
@@ -60,6 +65,8 @@ function scanned(bytes: Buffer): ServerLine | undefined {
     hasError: envelope.hasError,
     errorCode: envelope.errorCode,
     resultIsError: envelope.resultIsError,
+    resultType: envelope.resultType,
+    requestState: envelope.requestState,
     parse: () => {
       if (message === null) message = parseObject(bytes);
       return message;

@@ -29,6 +29,8 @@ function expected(message: Record<string, unknown>): Envelope {
     hasResult: 'result' in message,
     hasError: 'error' in message,
     resultIsError: typeof result === 'object' && result !== null && result.isError === true,
+    resultType: typeof result?.resultType === 'string' ? result.resultType : undefined,
+    requestState: typeof result?.requestState === 'string' ? result.requestState : undefined,
     errorCode: typeof error?.code === 'number' ? error.code : undefined,
   };
 }
@@ -123,7 +125,9 @@ describe('scanEnvelope', () => {
       const message: Record<string, unknown> = { [text()]: value(1), jsonrpc: '2.0' };
       if (random(3) > 0) message.id = random(2) === 0 ? text() : random(100);
       if (random(2) === 0) message.method = text();
-      if (random(2) === 0) message.result = { isError: random(2) === 0, content: value(1) };
+      if (random(2) === 0) {
+        message.result = { isError: random(2) === 0, content: value(1), ...(random(2) === 0 ? { resultType: 'incomplete', requestState: text() } : {}) };
+      }
       else if (random(2) === 0) message.error = { code: random(100) - 32700, message: text() };
       message[text()] = value(1);
       const json = JSON.stringify(message);

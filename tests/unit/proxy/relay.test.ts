@@ -254,6 +254,20 @@ describe('relay: gate verdicts', () => {
     expect(outcomes).toEqual([{ kind: 'timeout', latencyMs: expect.any(Number) }]);
   });
 
+  test('an incomplete result reports its resultType and requestState, parsed or scanned', async () => {
+    for (const scanAboveBytes of [1 << 20, 16]) {
+      const { gate, outcomes } = recordingGate();
+      const h = relayHarness({ gate, scanAboveBytes });
+      h.client.send(call(1, 'needs_input'));
+      await h.server.received.next();
+      h.server.send(result(1, { content: [], resultType: 'incomplete', requestState: 'opaque-state' }));
+      await h.client.received.response(1);
+      expect(outcomes.map((o) => o.outcome)).toEqual([
+        { kind: 'result', isError: false, latencyMs: expect.any(Number), resultType: 'incomplete', requestState: 'opaque-state' },
+      ]);
+    }
+  });
+
   test('an answer in time stops the timer', async () => {
     const gate: Gate = { checkCall: () => ({ kind: 'forward', timeoutMs: 1000 }), filterToolsList: (list) => list };
     const h = relayHarness({ gate });
