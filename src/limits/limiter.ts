@@ -1,3 +1,4 @@
+import { errorMessage } from './error-message.js';
 import { systemClock, type Acquisition, type Budget, type Clock, type LimitStore, type MaybePromise, type Ticket } from './types.js';
 
 /** What to do with a call when the store cannot count it: refuse it (closed) or let it through uncounted (open). */
@@ -43,8 +44,8 @@ export class Limiter {
     } catch (error) {
       return this.unavailable(error);
     }
-    if (acquisition instanceof Promise) {
-      return acquisition.then(
+    if (isPromiseLike(acquisition)) {
+      return Promise.resolve(acquisition).then(
         (settled) => toAdmission(settled),
         (error: unknown) => this.unavailable(error),
       );
@@ -61,8 +62,8 @@ export class Limiter {
     } catch (error) {
       return { ok: false, error: unavailableMessage(error) };
     }
-    if (released instanceof Promise) {
-      return released.then(
+    if (isPromiseLike(released)) {
+      return Promise.resolve(released).then(
         (): Refund => ({ ok: true }),
         (error: unknown): Refund => ({ ok: false, error: unavailableMessage(error) }),
       );
@@ -90,6 +91,10 @@ function toAdmission(acquisition: Acquisition): Admission {
 }
 
 function unavailableMessage(error: unknown): string {
-  const detail = error instanceof Error ? error.message : String(error);
-  return `limit store unavailable: ${detail.split('\n')[0]}`;
+  return `limit store unavailable: ${errorMessage(error).split('\n')[0]}`;
+}
+
+/** Asynchronous stores answer with promises; a thenable check holds across realms. */
+function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
+  return typeof (value as { then?: unknown } | null)?.then === 'function';
 }

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PolicyWrapError } from '../errors.js';
+import { errorMessage } from './error-message.js';
 import type { RedisTime } from './redis-store.js';
 import { describeStateLocation, resolveStateLocation, type StateLocationOptions } from './state-location.js';
 import type { LimitStore } from './types.js';
@@ -39,10 +40,9 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
         mkdirSync(dirname(location.path), { recursive: true });
         return new SqliteStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
       } catch (error) {
-        const detail = error instanceof Error ? error.message : String(error);
         throw new PolicyWrapError(
           'STATE_OPEN_FAILED',
-          `cannot open the ${describeStateLocation(location)}: ${detail}; choose another with --state or POLICY_WRAP_STATE`,
+          `cannot open the ${describeStateLocation(location)}: ${errorMessage(error)}; choose another with --state or POLICY_WRAP_STATE`,
           { cause: error },
         );
       }

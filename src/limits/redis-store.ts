@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { longestWindowByKey } from './budgets.js';
+import { errorMessage } from './error-message.js';
 import type { Acquisition, Budget, LimitStore, Ticket } from './types.js';
 
 /**
@@ -122,6 +123,9 @@ export class RedisStore implements LimitStore {
       maxRetriesPerRequest: 0,
       autoResendUnfulfilledCommands: false,
       retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
+      // ioredis waits this long for a socket that already closed to close again before giving up
+      // on it at disconnect, holding the process open; close() has already said goodbye by then.
+      disconnectTimeout: 100,
     });
     client.on('error', (error: Error) => {
       this.lastError = error.message;
@@ -191,8 +195,4 @@ export function describeRedisUrl(url: string): string {
   } catch {
     return 'an invalid URL';
   }
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
