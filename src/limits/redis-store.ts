@@ -127,8 +127,12 @@ export class RedisStore implements LimitStore {
       // on it at disconnect, holding the process open; close() has already said goodbye by then.
       disconnectTimeout: 100,
     });
+    // Without an error listener, a connection error would crash the process.
     client.on('error', (error: Error) => {
       this.lastError = error.message;
+    });
+    client.on('ready', () => {
+      this.lastError = undefined;
     });
     client.defineCommand('policyWrapAcquire', { lua: acquireScript });
     client.defineCommand('policyWrapRelease', { lua: releaseScript });

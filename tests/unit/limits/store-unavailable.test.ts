@@ -1,5 +1,7 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Limiter } from '../../../src/limits/limiter.js';
@@ -118,6 +120,26 @@ describe('a Redis that goes away', () => {
     }
   });
 
+  test('counting resumes once Redis is back', async () => {
+    const port = await closedPort();
+    const store = new RedisStore({ url: `redis://127.0.0.1:${port}`, keyPrefix: 'policy-wrap-test:', time: 'caller' });
+    const { closed } = limiters(store);
+    let server: RedisServer | undefined;
+    try {
+      expect(await closed.admit([budget])).toEqual(unavailable(false));
+      server = startRedisServer(port);
+      expect(await untilAdmitted(closed, server)).toMatchObject({ status: 'admitted', used: [1] });
+      await server.stop();
+      expect(await closed.admit([budget])).toEqual(unavailable(false));
+      server = startRedisServer(port);
+      // Nothing is saved across a Redis restart here (--save ''), so counting starts again.
+      expect(await untilAdmitted(closed, server)).toMatchObject({ status: 'admitted', used: [1] });
+    } finally {
+      await server?.stop();
+      await store.close();
+    }
+  });
+
   test('a closed store refuses calls instead of reconnecting', async () => {
     const store = new RedisStore({ url: `redis://127.0.0.1:${await closedPort()}`, keyPrefix: 'policy-wrap-test:' });
     await store.close();
@@ -136,4 +158,43 @@ function closedPort(): Promise<number> {
       probe.close(() => resolve(address.port));
     });
   });
+}
+
+interface RedisServer {
+  /** set when redis-server could not be started or exited */
+  failure(): string | undefined;
+  stop(): Promise<void>;
+}
+
+function startRedisServer(port: number): RedisServer {
+  const server = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', tmpdir()], {
+    stdio: 'ignore',
+  });
+  let failure: string | undefined;
+  server.on('error', (error) => (failure = `cannot start redis-server (install Debian's redis-server): ${error.message}`));
+  const exited = new Promise<void>((resolve) =>
+    server.on('exit', (code, signal) => {
+      failure ??= `redis-server exited (${code ?? signal})`;
+      resolve();
+    }),
+  );
+  return {
+    failure: () => failure,
+    async stop() {
+      if (server.exitCode === null && server.signalCode === null) server.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Waits for the store's client to reconnect to a Redis that was just started (a bounded wait for a process, not for a window). */
+async function untilAdmitted(limiter: Limiter, server: RedisServer): Promise<unknown> {
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const admission = await limiter.admit([budget]);
+    if (admission.status !== 'store-unavailable') return admission;
+    const failure = server.failure();
+    if (failure) throw new Error(failure);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  throw new Error('the store did not reconnect to the restarted Redis');
 }
