@@ -97,7 +97,9 @@ interface ScriptedRedis extends Redis {
 /**
  * Counts in a Redis server, shared by every machine that reaches it. Asynchronous. Connects on the
  * first call and never queues calls while disconnected: a Redis that cannot be reached fails each
- * call within the connect or command timeout, and the limiter decides what that means.
+ * call within the connect or command timeout, and the limiter decides what that means. A call that
+ * times out may still have been counted by the server; the error then costs a slot, never adds one.
+ * Redis Cluster is not supported: one call's keys may live on different nodes.
  */
 export class RedisStore implements LimitStore {
   readonly kind = 'redis' as const;
@@ -143,8 +145,8 @@ export class RedisStore implements LimitStore {
     await this.ready();
     const windows = longestWindowByKey(budgets);
     const keys = [...windows.keys()];
-    const args: (string | number)[] = [keys.length, ...keys.map((key) => this.keyPrefix + key), this.time, nowMs, randomUUID()];
-    const id = args[keys.length + 3] as string;
+    const id = randomUUID();
+    const args: (string | number)[] = [keys.length, ...keys.map((key) => this.keyPrefix + key), this.time, nowMs, id];
     for (const budget of budgets) args.push(keys.indexOf(budget.key) + 1, budget.windowMs, budget.max);
 
     const reply = await this.client.policyWrapAcquire(...args);
@@ -191,7 +193,7 @@ export class RedisStore implements LimitStore {
 }
 
 /** host:port/db of a Redis URL, without the password, for messages. */
-export function describeRedisUrl(url: string): string {
+function describeRedisUrl(url: string): string {
   try {
     const parsed = new URL(url);
     const db = parsed.pathname.length > 1 ? parsed.pathname : '';

@@ -35,8 +35,10 @@ const schema = `
 /**
  * Counts in one SQLite file, shared by every process on the machine that opens it, and kept across
  * restarts. Synchronous: each acquire is one `BEGIN IMMEDIATE` transaction, so processes take
- * turns on the write lock and none admits a call against a count another is changing.
- * The caller creates the file's directory (see openStore).
+ * turns on the write lock and none admits a call against a count another is changing. A call that
+ * cannot get the lock within the busy timeout, or cannot write (disk full, I/O error), throws; the
+ * limiter turns that into `store-unavailable` for that call only. The caller creates the file's
+ * directory (see openStore).
  */
 export class SqliteStore implements LimitStore {
   readonly kind = 'sqlite' as const;
