@@ -1,95 +1,122 @@
-import { resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
 import { Chalk } from 'chalk';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { CommanderError } from 'commander';
+import { noAuditSink, openAuditSink, type AuditSink } from '../audit/sink.js';
+import { createPolicyGate } from '../enforce/policy-gate.js';
 import { ExitCode, PolicyWrapError } from '../errors.js';
-import type { Gate } from '../proxy/gate.js';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../proxy/relay.js';
+import { Limiter } from '../limits/limiter.js';
+import { openStore } from '../limits/open-store.js';
+import { systemClock, type LimitStore } from '../limits/types.js';
+import { formatProblem, loadPolicyFile, type CompiledPolicy, type Problem } from '../policy/index.js';
 import { runSession } from '../proxy/session.js';
 import type { CliIo } from './io.js';
-import { loadSimplePolicyGate } from './simple-policy-gate.js';
+import { watchPolicyFile } from './policy-watch.js';
+import { grantOf, policyPath, WRAP_USAGE, wrapProgram, type WrapOptions } from './wrap-options.js';
 
-const USAGE = 'policy-wrap [options] -- <command> [args...]';
+/** One line, as MCP hosts show only the start of a server's stderr: the first error and what to do. */
+function startupProblem(problems: readonly Problem[], path: string): string {
+  const errors = problems.filter((problem) => problem.severity === 'error');
+  const first = errors[0] ?? problems[0];
+  if (first === undefined) return `${path}: the policy cannot be used`;
+  if (first.code === 'policy.missing') return `${formatProblem(first)}; pass --policy <file> or set POLICY_WRAP_POLICY`;
+  const more = errors.length > 1 ? ` (and ${errors.length - 1} more; run policy-wrap lint ${path})` : '';
+  return `${formatProblem(first)}${more}`;
+}
 
-interface WrapOptions {
-  policy?: string;
-  maxMessageBytes: number;
+interface Reporter {
+  log(message: string): void;
+  warn(message: string): void;
+  fail(message: string): void;
 }
 
 /** Everything the wrapper says goes to stderr, one line each, prefixed; colour only on a terminal. */
-function reporter(io: CliIo): { log: (message: string) => void; fail: (message: string) => void } {
+function reporter(io: CliIo): Reporter {
   const chalk = new Chalk({ level: io.stderr.isTTY ? 1 : 0 });
   const prefix = chalk.dim('policy-wrap: ');
   return {
     log: (message) => io.stderr.write(`${prefix}${message}\n`),
+    warn: (message) => io.stderr.write(`${prefix}${chalk.yellow(message)}\n`),
     fail: (message) => io.stderr.write(`${prefix}${chalk.red(message)}\n`),
   };
 }
 
-function program(io: CliIo, fail: (message: string) => void): Command {
-  return new Command('policy-wrap')
-    .usage('[options] -- <command> [args...]')
-    .description('Run an MCP stdio server behind a per-tool policy.')
-    .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
-    .option('--max-message-bytes <n>', 'longest message accepted in either direction', byteCount, DEFAULT_MAX_MESSAGE_BYTES)
-    .helpOption('-h, --help', 'show this help')
-    .allowExcessArguments(false)
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stderr.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      outputError: (text) => fail(text.trim().replace(/^error: /, '')),
-    })
-    .showHelpAfterError(`usage: ${USAGE} (see --help)`);
-}
-
-function byteCount(value: string): number {
-  const bytes = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new InvalidArgumentError('expected a whole number of bytes, at least 1');
-  }
-  return bytes;
-}
-
-/** The policy named by --policy, else $POLICY_WRAP_POLICY, else ./policy.json; relative to the cwd. */
-function policyPath(options: WrapOptions, io: CliIo): string {
-  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
-  return resolve(io.cwd, named);
-}
-
-/** The one place the gate is built from the command line. */
-function buildGate(options: WrapOptions, io: CliIo): Gate {
-  return loadSimplePolicyGate(policyPath(options, io));
+function reportProblems(problems: readonly Problem[], say: Reporter): void {
+  for (const problem of problems) (problem.severity === 'error' ? say.fail : say.warn)(formatProblem(problem));
 }
 
 export async function wrapCommand(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
-  const { log, fail } = reporter(io);
+  const say = reporter(io);
   let options: WrapOptions;
   try {
-    options = program(io, fail).parse(own, { from: 'user' }).opts<WrapOptions>();
+    options = wrapProgram(io, say.fail).parse(own, { from: 'user' }).opts<WrapOptions>();
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     throw error;
   }
   const [file, ...args] = command ?? [];
   if (file === undefined || file === '') {
-    fail(`missing the server command; usage: ${USAGE}`);
+    say.fail(`missing the server command; usage: ${WRAP_USAGE}`);
     return ExitCode.usage;
   }
-  let gate: Gate;
+
+  // Fail closed before anything is spawned: no usable policy, no server.
+  const path = policyPath(options, io);
+  const loaded = loadPolicyFile(path);
+  if (!loaded.ok) {
+    say.fail(startupProblem(loaded.problems, path));
+    return ExitCode.usage;
+  }
+  reportProblems(loaded.warnings, say);
+
+  let store: LimitStore;
   try {
-    gate = buildGate(options, io);
+    store = await openStore(options.state, { env: io.env, cwd: io.cwd, redisKeyPrefix: options.statePrefix });
   } catch (error) {
     if (!(error instanceof PolicyWrapError)) throw error;
-    fail(error.message);
+    say.fail(`${error.code}: ${error.message}`);
     return error.exitCode;
   }
-  return runSession({
-    command: { file, args, env: io.env, cwd: io.cwd, stderr: isProcessStderr(io) ? 'inherit' : io.stderr },
-    client: { input: io.stdin, output: io.stdout },
-    gate,
-    maxMessageBytes: options.maxMessageBytes,
-    log,
+  const audit: AuditSink = options.audit === undefined ? noAuditSink : openAuditSink(options.audit, io.stderr);
+  const limiter = new Limiter({ store, clock: systemClock, failMode: options.stateFail });
+
+  let policy: CompiledPolicy = loaded.policy;
+  const watcher = options.watch
+    ? watchPolicyFile(path, {
+        onReload(next, warnings) {
+          policy = next;
+          reportProblems(warnings, say);
+          say.log(`policy reloaded from ${path}`);
+        },
+        onRejected(problems) {
+          reportProblems(problems, say);
+          say.fail(`the changed policy ${path} was rejected; the previous policy stays in force`);
+        },
+      })
+    : undefined;
+
+  const gate = createPolicyGate({
+    policy: () => policy,
+    limiter,
+    clock: systemClock,
+    grant: grantOf(options, io),
+    session: randomUUID(),
+    monitor: options.monitor,
+    ...(options.audit === undefined ? {} : { audit }),
+    auditArguments: options.auditArguments,
   });
+
+  try {
+    return await runSession({
+      command: { file, args, env: io.env, cwd: io.cwd, stderr: isProcessStderr(io) ? 'inherit' : io.stderr },
+      client: { input: io.stdin, output: io.stdout },
+      gate,
+      maxMessageBytes: options.maxMessageBytes,
+      log: say.log,
+    });
+  } finally {
+    watcher?.close();
+    await Promise.all([limiter.close(), audit.close()]);
+  }
 }
 
 /** The server shares the wrapper's stderr file descriptor when there is a real one to share. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Message } from '../support/lines.js';
 import { fixtureServer, requireBuild, startWrapper, tempDir, writePolicy, type RunningWrapper } from '../support/wrapper.js';
 
-const policy = { version: '1', default: 'allow', tools: { denied_tool: { action: 'deny' } } };
+const policy = { version: '1', default: 'allow', tools: { denied_tool: { action: 'deny', hide: false } } };
 const call = (id: unknown, name: string, args: Message = {}): Message => ({
   jsonrpc: '2.0',
   id,

@@ -8,7 +8,11 @@ import { cli, fixtureServer, requireBuild, root, tempDir, writePolicy } from '..
 const denyPolicy = {
   version: '1',
   default: 'allow',
-  tools: { denied_tool: { action: 'deny', reason: 'it changes things' }, allowed_tool: {} },
+  tools: {
+    denied_tool: { action: 'deny', hide: false, reason: 'it changes things' },
+    hidden_tool: { action: 'deny' },
+    allowed_tool: {},
+  },
 };
 
 beforeAll(() => requireBuild());
@@ -17,7 +21,7 @@ describe('a deny rule', () => {
   const tmp = tempDir();
   afterAll(() => tmp.remove());
 
-  test('the denied tool never reaches the server, is hidden from tools/list, and the client is told why', async () => {
+  test('denied tools never reach the server; a hidden one is absent from tools/list and unknown, a visible one is refused with its reason', async () => {
     const policy = writePolicy(tmp.dir, denyPolicy);
     const record = join(tmp.dir, 'received.jsonl');
     const transport = new StdioClientTransport({
@@ -30,12 +34,13 @@ describe('a deny rule', () => {
     await client.connect(transport);
     try {
       const { tools } = await client.listTools();
-      expect(tools.map((tool) => tool.name)).toContain('allowed_tool');
-      expect(tools.map((tool) => tool.name)).not.toContain('denied_tool');
+      expect(tools.map((tool) => tool.name)).toEqual(expect.arrayContaining(['allowed_tool', 'denied_tool']));
+      expect(tools.map((tool) => tool.name)).not.toContain('hidden_tool');
 
       const denied = await client.callTool({ name: 'denied_tool', arguments: { path: '/etc' } });
       expect(denied.isError).toBe(true);
-      expect(denied.content).toEqual([{ type: 'text', text: 'Denied by policy: the tool "denied_tool" is not allowed: it changes things' }]);
+      expect(denied.content).toEqual([{ type: 'text', text: 'Denied by policy: it changes things' }]);
+      await expect(client.callTool({ name: 'hidden_tool', arguments: {} })).rejects.toThrow(/-32602.*Unknown tool: hidden_tool/);
 
       const allowed = await client.callTool({ name: 'allowed_tool', arguments: { n: 1 } });
       expect(allowed.content).toEqual([{ type: 'text', text: 'allowed_tool {"n":1}' }]);
@@ -45,6 +50,7 @@ describe('a deny rule', () => {
     const received = readFileSync(record, 'utf8');
     expect(received).toContain('allowed_tool');
     expect(received).not.toContain('denied_tool');
+    expect(received).not.toContain('hidden_tool');
   });
 });
 
@@ -67,23 +73,23 @@ describe('a policy that cannot be used: nothing is spawned, one line on stderr, 
     const missing = join(tmp.dir, 'nope.json');
     const result = await run(['--policy', missing]);
     expect([result.exitCode, result.stdout, result.spawned]).toEqual([2, '', false]);
-    expect(result.stderr).toBe(`policy-wrap: ${missing}: no such file; pass --policy <file> or set POLICY_WRAP_POLICY`);
+    expect(result.stderr).toBe(`policy-wrap: ${missing}:1:1: policy.missing: no such policy file; pass --policy <file> or set POLICY_WRAP_POLICY`);
   });
 
   test('not JSON: the line and column are named', async () => {
     const policy = writePolicy(tmp.dir, '{\n  "version": "1",\n  "default": "allow",,\n}', 'broken.json');
     const result = await run(['-p', policy]);
     expect([result.exitCode, result.spawned]).toEqual([2, false]);
-    expect(result.stderr).toMatch(new RegExp(`^policy-wrap: ${policy}:3:22: not valid JSON`));
+    expect(result.stderr).toMatch(new RegExp(`^policy-wrap: ${policy}:3:22: policy.syntax: `));
     expect(result.stderr.split('\n')).toHaveLength(1);
   });
 
   test.each([
-    ['a bad default', { version: '1', default: 'maybe' }, /"default" must be "allow" or "deny"/],
-    ['an unknown action', { version: '1', default: 'deny', tools: { x: { action: 'ask' } } }, /tool "x": "action" must be/],
-    ['a rule this build cannot enforce', { version: '1', default: 'allow', tools: { x: { limits: [] } } }, /"limits" is not supported/],
-    ['a pattern', { version: '1', default: 'allow', tools: { 'delete_*': { action: 'deny' } } }, /patterns are not supported/],
-    ['a wrong version', { version: 2, default: 'allow' }, /"version" must be "1"/],
+    ['a bad default', { version: '1', default: 'maybe' }, /:3:14: policy\.schema: \/default must be one of "allow", "deny"/],
+    ['an unknown action', { version: '1', default: 'deny', tools: { x: { action: 'ask' } } }, /:6:17: policy\.schema: \/tools\/x\/action must be one of/],
+    ['an unknown field', { version: '1', default: 'allow', tools: { x: { limit: [] } } }, /policy\.unknown-field: .*did you mean "limits"/],
+    ['a bad pattern', { version: '1', default: 'allow', tools: { 'delete_[*': { action: 'deny' } } }, /policy\.bad-glob/],
+    ['a wrong version', { version: 2, default: 'allow' }, /:2:14: policy\.schema: \/version must be "1"/],
   ])('invalid: %s', async (_name, document, message) => {
     const policy = writePolicy(tmp.dir, JSON.stringify(document, null, 2), 'invalid.json');
     const result = await run(['--policy', policy]);

@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../proxy/relay.js';
+import type { CliIo } from './io.js';
+
+export const WRAP_USAGE = 'policy-wrap [options] -- <command> [args...]';
+
+export interface WrapOptions {
+  policy?: string;
+  grant?: string;
+  audit?: string;
+  auditArguments: boolean;
+  monitor: boolean;
+  state?: string;
+  stateFail: 'closed' | 'open';
+  statePrefix?: string;
+  watch: boolean;
+  maxMessageBytes: number;
+}
+
+export function wrapProgram(io: CliIo, fail: (message: string) => void): Command {
+  return new Command('policy-wrap')
+    .usage('[options] -- <command> [args...]')
+    .description('Run an MCP stdio server behind a per-tool policy.\n\nOther commands: policy-wrap lint | init | tools (each with --help).')
+    .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
+    .option('-g, --grant <name>', 'whose budgets `scope: "grant"` limits count (default: $POLICY_WRAP_GRANT, else "default")')
+    .option('--audit <file>', 'append one JSON line per decision to this file ("-" for stderr)')
+    .option('--audit-arguments', 'also write argument values to the audit log (off: keys and a digest only)', false)
+    .option('--monitor', 'decide and audit every call, block nothing (for rolling a policy out)', false)
+    .option('--state <where>', 'where counters live: memory, a SQLite file, or redis://host:port[/db] (default: $POLICY_WRAP_STATE, else a SQLite file in the user state directory)')
+    .addOption(new Option('--state-fail <mode>', 'when the counter store cannot be reached: refuse calls (closed) or let them through uncounted (open)').choices(['closed', 'open']).default('closed'))
+    .option('--state-prefix <prefix>', 'prefix of every Redis key (default "policy-wrap:")')
+    .option('--no-watch', 'do not reload the policy when its file changes')
+    .option('--max-message-bytes <n>', 'longest message accepted in either direction', byteCount, DEFAULT_MAX_MESSAGE_BYTES)
+    .helpOption('-h, --help', 'show this help')
+    .allowExcessArguments(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => io.stderr.write(text),
+      writeErr: (text) => io.stderr.write(text),
+      outputError: (text) => fail(text.trim().replace(/^error: /, '')),
+    })
+    .showHelpAfterError(`usage: ${WRAP_USAGE} (see --help)`);
+}
+
+function byteCount(value: string): number {
+  const bytes = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new InvalidArgumentError('expected a whole number of bytes, at least 1');
+  }
+  return bytes;
+}
+
+/** The policy named by --policy, else $POLICY_WRAP_POLICY, else ./policy.json; relative to the cwd. */
+export function policyPath(options: Pick<WrapOptions, 'policy'>, io: CliIo): string {
+  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
+  return resolve(io.cwd, named);
+}
+
+export function grantOf(options: Pick<WrapOptions, 'grant'>, io: CliIo): string {
+  return options.grant ?? (io.env.POLICY_WRAP_GRANT || undefined) ?? 'default';
+}
