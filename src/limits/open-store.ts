@@ -17,7 +17,7 @@ export interface OpenStoreOptions extends StateLocationOptions {
 
 /**
  * Opens the store a spec names (see resolveStateLocation). A SQLite file that cannot be created or
- * opened is a start-up error (PolicyWrapError STATE_OPEN_FAILED, exit 2): nothing has run yet, so
+ * opened is a start-up error (PolicyWrapError state.open-failed, exit 2): nothing has run yet, so
  * refusing to start is clearer than refusing every call. Trouble later, a file that stops being
  * writable or a Redis that goes away, fails single calls instead: each acquire throws and the
  * limiter turns that into `store-unavailable`. Redis connects lazily, so an unreachable Redis is
@@ -41,7 +41,7 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
         return new SqliteStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
       } catch (error) {
         throw new PolicyWrapError(
-          'STATE_OPEN_FAILED',
+          'state.open-failed',
           `cannot open the ${describeStateLocation(location)}: ${errorMessage(error)}; choose another with --state or POLICY_WRAP_STATE`,
           { cause: error },
         );

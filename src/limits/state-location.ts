@@ -25,7 +25,7 @@ export function resolveStateLocation(spec: string | undefined, options: StateLoc
   if (scheme === 'redis' || scheme === 'rediss') return { kind: 'redis', url: checkedRedisUrl(chosen) };
   if (scheme !== undefined || chosen.trim() === '') {
     throw new PolicyWrapError(
-      'STATE_SPEC_INVALID',
+      'state.invalid-spec',
       `state "${chosen}" is not memory, a file path or a redis:// URL`,
     );
   }
@@ -65,13 +65,13 @@ function checkedRedisUrl(spec: string): string {
   try {
     url = new URL(spec);
   } catch {
-    throw new PolicyWrapError('STATE_SPEC_INVALID', `state URL "${spec}" is not a valid URL; use redis://host:port[/db]`);
+    throw new PolicyWrapError('state.invalid-spec', `state URL "${spec}" is not a valid URL; use redis://host:port[/db]`);
   }
   const db = url.pathname.replace(/^\//, '');
   if (url.hostname === '' || (db !== '' && !/^\d+$/.test(db))) {
     if (url.password) url.password = '***';
     throw new PolicyWrapError(
-      'STATE_SPEC_INVALID',
+      'state.invalid-spec',
       `state URL "${url.toString()}" needs a host and at most a database number; use redis://host:port[/db]`,
     );
   }

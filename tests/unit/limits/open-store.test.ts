@@ -46,11 +46,11 @@ describe('resolveStateLocation', () => {
   });
 
   test.each(['http://example.com/state', 'file:///tmp/c.sqlite', '', 'redis://', 'redis://host/notanumber'])(
-    '%j is refused with STATE_SPEC_INVALID',
+    '%j is refused with state.invalid-spec',
     (spec) => {
       const error = thrownBy(() => resolveStateLocation(spec, { cwd, env: {} }));
       expect(error).toBeInstanceOf(PolicyWrapError);
-      expect(error).toMatchObject({ code: 'STATE_SPEC_INVALID', exitCode: 2 });
+      expect(error).toMatchObject({ code: 'state.invalid-spec', exitCode: 2 });
     },
   );
 
@@ -123,17 +123,17 @@ describe('openStore', () => {
     writeFileSync(join(dir.path, 'not-a-dir'), '');
     const error = await rejectionOf(openStore(join(dir.path, 'not-a-dir', 'counters.sqlite'), { env: {} }));
     expect(error).toBeInstanceOf(PolicyWrapError);
-    expect(error).toMatchObject({ code: 'STATE_OPEN_FAILED', exitCode: 2 });
+    expect(error).toMatchObject({ code: 'state.open-failed', exitCode: 2 });
   });
 
   test('a path that is a directory is a start-up error', async () => {
     mkdirSync(join(dir.path, 'folder'));
-    await expect(openStore(join(dir.path, 'folder'), { env: {} })).rejects.toMatchObject({ code: 'STATE_OPEN_FAILED' });
+    await expect(openStore(join(dir.path, 'folder'), { env: {} })).rejects.toMatchObject({ code: 'state.open-failed' });
   });
 
   test('a file that is not a counter database is a start-up error', async () => {
     const file = join(dir.path, 'notes.txt');
     writeFileSync(file, 'these are not counters\n'.repeat(100));
-    await expect(openStore(file, { env: {} })).rejects.toMatchObject({ code: 'STATE_OPEN_FAILED' });
+    await expect(openStore(file, { env: {} })).rejects.toMatchObject({ code: 'state.open-failed' });
   });
 });
