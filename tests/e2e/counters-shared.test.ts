@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Message } from '../support/lines.js';
 import { testRedisUrl } from '../support/redis.js';
 import { fixtureServer, requireBuild, startWrapper, tempDir, writePolicy, type RunningWrapper } from '../support/wrapper.js';
+import { receivedCalls } from './counters-support.js';
 
 beforeAll(() => requireBuild());
 
@@ -70,7 +71,7 @@ function tally({ wrapper, record }: Contender): Tally {
     else if (isLimited(message)) result.refused.push(message.id as number);
     else throw new Error(`neither admitted nor rate-limited: ${JSON.stringify(message)}; wrapper stderr:\n${wrapper.stderr()}`);
   }
-  result.received = received(record).map((message) => message.id);
+  result.received = receivedCalls(record).map((message) => message.id);
   return result;
 }
 
@@ -81,15 +82,6 @@ function isAdmitted(message: Message): boolean {
 function isLimited(message: Message): boolean {
   const text: unknown = message.result?.content?.[0]?.text;
   return message.result?.isError === true && typeof text === 'string' && text.startsWith('Rate limit: at most 100 calls per minute for echo, across all clients;');
-}
-
-function received(record: string): Message[] {
-  if (!existsSync(record)) return [];
-  return readFileSync(record, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Message)
-    .filter((message) => message.method === 'tools/call');
 }
 
 function expectExactBudget(tallies: Tally[]): void {

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
-import type { Message } from '../support/lines.js';
-import { cli, fixtureServer, requireBuild, root, startWrapper, tempDir, writePolicy, type RunningWrapper } from '../support/wrapper.js';
+import { cli, fixtureServer, requireBuild, root, startWrapper, tempDir, writePolicy } from '../support/wrapper.js';
+import { echo, receivedCalls, stop } from './counters-support.js';
 
 beforeAll(() => requireBuild());
 
@@ -10,27 +10,6 @@ const tmp = tempDir();
 afterAll(() => tmp.remove());
 
 const tenAMinute = { version: '1', default: 'allow', tools: { echo: { limits: [{ window: 'minute', max: 10, scope: 'grant' }] } } };
-
-/** The tools/call lines a fixture server received, from its RECORD_FILE. */
-function receivedCalls(record: string): Message[] {
-  if (!existsSync(record)) return [];
-  return readFileSync(record, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line) as Message)
-    .filter((message) => message.method === 'tools/call');
-}
-
-function echo(wrapper: RunningWrapper, id: number | string, grant = ''): Promise<Message> {
-  wrapper.send({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: `${grant}${id}` } } });
-  return wrapper.stdout.response(id);
-}
-
-/** Closing stdin is how a client ends the session; the wrapper stops its server and exits. */
-async function stop(wrapper: RunningWrapper): Promise<void> {
-  wrapper.child.stdin.end();
-  expect(await wrapper.exited).toEqual({ code: 0, signal: null });
-}
 
 describe('counts in a SQLite file outlive the wrapper', () => {
   // The jest timeout is no longer than the window, so the ten admissions are still in it when
@@ -61,7 +40,7 @@ describe('counts in a SQLite file outlive the wrapper', () => {
       second.send({ jsonrpc: '2.0', id: 'list', method: 'tools/list' });
       expect((await second.stdout.response('list')).result.tools).toEqual(expect.arrayContaining([expect.objectContaining({ name: 'echo' })]));
       // Another grant has a budget of its own in the same file.
-      expect((await echo(other, 0, 'bob')).result).toEqual({ content: [{ type: 'text', text: 'bob0' }] });
+      expect((await echo(other, 0, 'bob0')).result).toEqual({ content: [{ type: 'text', text: 'bob0' }] });
     } finally {
       await stop(second);
       await stop(other);
