@@ -4,8 +4,11 @@
 // over all the profiles given.
 //   node bench/profile-summary.js <dir or files...> [--top 25] [--match text]
 // --match keeps only profiles whose file name contains text (e.g. a pid).
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+// When the folder holds the windows.json the bench writes, each profile is cut to the part the bench
+// measured (start-up and warm-up left out) and profiles without a measured part (probes) are
+// skipped; --all counts every sample of every profile.
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative } from 'node:path';
 
 const argv = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -16,6 +19,8 @@ const option = (name, fallback) => {
 };
 const top = Number(option('--top', '25'));
 const match = option('--match', '');
+const everything = argv.includes('--all');
+if (everything) argv.splice(argv.indexOf('--all'), 1);
 const files = argv
   .flatMap((path) => (statSync(path).isDirectory() ? readdirSync(path).map((name) => join(path, name)) : [path]))
   .filter((path) => path.endsWith('.cpuprofile') && path.includes(match));
@@ -23,6 +28,15 @@ if (files.length === 0) {
   process.stderr.write('usage: node bench/profile-summary.js <dir or .cpuprofile files...> [--top n] [--match text]\n');
   process.exit(2);
 }
+
+/** pid -> measured span [start, end] in µs of CLOCK_MONOTONIC, the clock of profile timestamps */
+function windowsNear(file) {
+  const path = join(dirname(file), 'windows.json');
+  if (everything || !existsSync(path)) return undefined;
+  return new Map(JSON.parse(readFileSync(path, 'utf8')).map((entry) => [entry.pid, entry.windowUs]));
+}
+
+const pidOf = (file) => Number(basename(file).split('.')[3]);
 
 const self = new Map();
 const total = new Map();
@@ -34,13 +48,26 @@ function nameOf(frame) {
   return `${frame.functionName || '(anonymous)'}${where}`;
 }
 
+let used = 0;
+let windowMicros = 0;
 for (const file of files) {
+  const windows = windowsNear(file);
+  const span = windows?.get(pidOf(file));
+  if (windows && !span) continue;
+  used += 1;
+  if (span) windowMicros += span[1] - span[0];
   const profile = JSON.parse(readFileSync(file, 'utf8'));
   const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
   const parent = new Map();
   for (const node of profile.nodes) for (const child of node.children ?? []) parent.set(child, node.id);
   const micros = new Map();
-  profile.samples.forEach((id, i) => micros.set(id, (micros.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  let at = profile.startTime;
+  profile.samples.forEach((id, i) => {
+    const delta = profile.timeDeltas[i] ?? 0;
+    at += delta;
+    if (span && (at < span[0] || at > span[1])) return;
+    micros.set(id, (micros.get(id) ?? 0) + delta);
+  });
   for (const [id, us] of micros) {
     const node = nodes.get(id);
     const name = nameOf(node.callFrame);
@@ -66,6 +93,8 @@ function print(title, map) {
   }
 }
 
-process.stdout.write(`${files.length} profile(s), ${(allMicros / 1000).toFixed(0)} ms busy (idle excluded)\n`);
+const cut = used > 0 && windowsNear(files[0]) ? ', cut to the measured part' : '';
+const busyShare = windowMicros > 0 ? ` of ${(windowMicros / 1000).toFixed(0)} ms measured (${((100 * allMicros) / windowMicros).toFixed(0)} % of one core)` : '';
+process.stdout.write(`${used} profile(s)${cut}, ${(allMicros / 1000).toFixed(0)} ms busy${busyShare} (idle excluded)\n`);
 print('self time', self);
 print('total time (self + callees)', total);

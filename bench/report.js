@@ -114,6 +114,14 @@ function storeTable(result) {
   ].join('\n');
 }
 
+function startupTable(result) {
+  const rows = result.configurations
+    .filter((config) => result.startup?.[config.id])
+    .map((config) => [config.label, fixed(result.startup[config.id].ms, 0)]);
+  if (!rows.length) return undefined;
+  return ['### Start-up: spawn to the answer of the first tools/list (median over all runs)', '', table(['configuration', 'ms'], rows)].join('\n');
+}
+
 function targetTable(result) {
   const rows = result.targets.map((t) => {
     const value = t.id.startsWith('throughput') ? ratio(t.value) : t.id.startsWith('memory') ? `${fixed(t.value, 2)}×` : `${ms(t.value)} ms`;
@@ -147,6 +155,8 @@ export function renderReport(result) {
   if (store) parts.push('', store);
   const memory = memoryTable(result);
   if (memory) parts.push('', memory);
+  const startup = startupTable(result);
+  if (startup) parts.push('', startup);
   for (const workload of result.workloads) parts.push('', workloadTable(result, workload));
   return parts.join('\n');
 }

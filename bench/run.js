@@ -3,8 +3,8 @@
 // config B run 1, ..., then run 2), prints Markdown tables and writes bench/results/latest.{json,md}.
 //
 // Environment:
-//   BENCH_QUICK=1          a ~30 s smoke run (fewer calls, 2 rounds)
-//   BENCH_ROUNDS=n         rounds (default 5, quick 2)
+//   BENCH_QUICK=1          a ~30 s smoke run (fewer calls, 1 round)
+//   BENCH_ROUNDS=n         rounds (default 4, quick 1)
 //   BENCH_CONFIGS=a,b      only these configurations (ids: direct,bare,allowAll,enforceMemory,enforceSqlite,enforceRedis)
 //   BENCH_WORKLOADS=a,b    only these workloads (ids: small,inflight32,blob1m,blob16m,toolsList,refused)
 //   BENCH_CPU_PROF=dir     run every policy-wrap process under node --cpu-prof, profiles written to dir
@@ -13,6 +13,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync }
 import { cpus, tmpdir, totalmem, release, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { RpcClient } from './client.js';
 import { configurations } from './configs.js';
 import { residentMemory } from './memory.js';
@@ -24,7 +25,7 @@ import { workloads } from './workloads.js';
 const repoRoot = fileURLToPath(new URL('..', import.meta.url));
 const resultsDir = fileURLToPath(new URL('./results/', import.meta.url));
 const quick = process.env.BENCH_QUICK === '1';
-const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 2 : 5));
+const rounds = Number(process.env.BENCH_ROUNDS ?? (quick ? 1 : 4));
 const runTimeoutMs = 120_000;
 const onlyList = (name) => process.env[name]?.split(',').map((s) => s.trim()).filter(Boolean);
 
@@ -64,21 +65,27 @@ function redisServerVersion() {
   }
 }
 
+/** pid and measured span of every run, so CPU profiles can be cut to what was measured. */
+const measuredWindows = [];
+
 /** One run: start the configuration, handshake, run the workload, sample memory, shut down. */
 async function runOnce(config, workload, auditFile) {
   const { command, args } = config.commandLine({ auditFile });
+  const spawnedAt = performance.now();
   const client = new RpcClient(command, args, { cwd: repoRoot });
   const timer = setTimeout(() => void client.kill(), runTimeoutMs);
   try {
     await client.initialize();
+    const startupMs = performance.now() - spawnedAt;
     const idle = config.wrapper ? residentMemory(client.pid) : undefined;
     const measured = await workload.run(client, config);
     const peak = config.wrapper ? residentMemory(client.pid) : undefined;
+    if (measured.windowUs) measuredWindows.push({ pid: client.pid, config: config.id, workload: workload.id, windowUs: measured.windowUs });
     const exit = await client.close();
     if (exit.error || (exit.code !== 0 && exit.code !== null)) {
       throw new Error(`exited with ${exit.error?.message ?? `code ${exit.code}`}${client.stderr ? `: ${client.stderr.trim().split('\n')[0]}` : ''}`);
     }
-    return { ...measured, memory: idle && peak ? { idleRssBytes: idle.rssBytes, idleHwmBytes: idle.hwmBytes, peakHwmBytes: peak.hwmBytes } : undefined };
+    return { ...measured, startupMs, memory: idle && peak ? { idleRssBytes: idle.rssBytes, idleHwmBytes: idle.hwmBytes, peakHwmBytes: peak.hwmBytes } : undefined };
   } catch (error) {
     await client.kill();
     throw error;
@@ -180,6 +187,7 @@ async function main() {
         audit[config.id] = { records: 0, bytes: 0 };
       }
     }
+    if (cpuProfDir) writeFileSync(join(cpuProfDir, 'windows.json'), `${JSON.stringify(measuredWindows, null, 1)}\n`);
     const summary = summarize({ configs, workloads: chosenWorkloads, raw, rounds });
     const result = {
       environment: env,

@@ -38,6 +38,7 @@ function summarizeCell(workload, cell) {
     perRun: runs.map((run) => ({
       round: run.round,
       throughput: throughputOf(workload, run),
+      startupMs: roundMs(run.startupMs, 1),
       ...(run.latencies ? { p50Ms: roundMs(percentile([...run.latencies].sort((a, b) => a - b), 50)) } : {}),
       ...(run.memory ? { memory: run.memory } : {}),
     })),
@@ -47,6 +48,7 @@ function summarizeCell(workload, cell) {
     summary.p50Ms = percentile(sorted, 50);
     summary.p99Ms = percentile(sorted, 99);
   }
+  summary.startupMs = median(runs.map((run) => run.startupMs));
   const memories = runs.map((run) => run.memory).filter(Boolean);
   if (memories.length) {
     summary.memory = {
@@ -71,7 +73,7 @@ export function summarize({ configs, workloads, raw }) {
       results[workload.id][configId] = summary;
     }
   }
-  return { results, targets: targets(configs, workloads, results), storeCost: storeCost(results) };
+  return { results, startup: startup(results), targets: targets(configs, workloads, results), storeCost: storeCost(results) };
 }
 
 function targets(configs, workloads, results) {
@@ -130,6 +132,15 @@ function targets(configs, workloads, results) {
 
 function labelOf(configs, id) {
   return configs.find((c) => c.id === id)?.label ?? id;
+}
+
+/** Median time from spawn to the answer of the first tools/list, over every run of a configuration. */
+function startup(results) {
+  const byConfig = {};
+  for (const cells of Object.values(results)) {
+    for (const [id, cell] of Object.entries(cells)) if (cell.runs) (byConfig[id] ??= []).push(...cell.perRun.map((run) => run.startupMs));
+  }
+  return Object.fromEntries(Object.entries(byConfig).map(([id, values]) => [id, { ms: median(values), runs: values.length }]));
 }
 
 /** What a SQLite or Redis check-and-count adds per call, beside the in-memory store. */

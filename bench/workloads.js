@@ -5,6 +5,9 @@ import { performance } from 'node:perf_hooks';
 
 const MiB = 1024 * 1024;
 
+/** CLOCK_MONOTONIC in µs: the clock V8 stamps .cpuprofile samples with, so profiles can be cut to the measured part. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
 /**
  * Sizes per run. Quick mode is a smoke run: the same code paths, fewer calls.
  * @param {boolean} quick
@@ -12,7 +15,7 @@ const MiB = 1024 * 1024;
 export function workloadSizes(quick) {
   return quick
     ? { small: [100, 400], inflight: [200, 1000], blob1: [2, 10], blob16: [1, 2], toolsList: [20, 100], refused: [100, 400] }
-    : { small: [300, 2000], inflight: [500, 6000], blob1: [3, 40], blob16: [1, 6], toolsList: [50, 500], refused: [200, 1500] };
+    : { small: [300, 2000], inflight: [500, 4000], blob1: [3, 40], blob16: [1, 6], toolsList: [50, 500], refused: [200, 1500] };
 }
 
 /** @param {boolean} quick */
@@ -114,6 +117,7 @@ async function sequential(client, [warmup, calls], makeCall, check) {
   for (let i = 0; i < warmup; i++) check(await client.request(...makeCall()));
   const latencies = new Float64Array(calls);
   let bytes = 0;
+  const windowStart = monotonicUs();
   const started = performance.now();
   for (let i = 0; i < calls; i++) {
     const sent = performance.now();
@@ -122,15 +126,18 @@ async function sequential(client, [warmup, calls], makeCall, check) {
     bytes += answer.size + 1;
     check(answer);
   }
-  return { calls, elapsedMs: performance.now() - started, bytes, latencies };
+  const elapsedMs = performance.now() - started;
+  return { calls, elapsedMs, bytes, latencies, windowUs: [windowStart, monotonicUs()] };
 }
 
 /** `depth` calls always in flight until `calls` have been answered. */
 async function concurrent(client, [warmup, calls], depth, makeCall, check) {
   await drive(client, warmup, depth, makeCall, check);
+  const windowStart = monotonicUs();
   const started = performance.now();
   const bytes = await drive(client, calls, depth, makeCall, check);
-  return { calls, elapsedMs: performance.now() - started, bytes };
+  const elapsedMs = performance.now() - started;
+  return { calls, elapsedMs, bytes, windowUs: [windowStart, monotonicUs()] };
 }
 
 async function drive(client, calls, depth, makeCall, check) {
