@@ -117,9 +117,13 @@ function storeTable(result) {
 function startupTable(result) {
   const rows = result.configurations
     .filter((config) => result.startup?.[config.id])
-    .map((config) => [config.label, fixed(result.startup[config.id].ms, 0)]);
+    .map((config) => [config.label, fixed(result.startup[config.id].ms, 0), fixed(result.startup[config.id].firstCallMs, 1)]);
   if (!rows.length) return undefined;
-  return ['### Start-up: spawn to the answer of the first tools/list (median over all runs)', '', table(['configuration', 'ms'], rows)].join('\n');
+  return [
+    '### Start-up (median over all runs)',
+    '',
+    table(['configuration', 'spawn → first tools/list answered, ms', 'first tools/call, ms'], rows),
+  ].join('\n');
 }
 
 function targetTable(result) {

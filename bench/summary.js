@@ -39,6 +39,7 @@ function summarizeCell(workload, cell) {
       round: run.round,
       throughput: throughputOf(workload, run),
       startupMs: roundMs(run.startupMs, 1),
+      firstCallMs: roundMs(run.firstCallMs, 2),
       ...(run.latencies ? { p50Ms: roundMs(percentile([...run.latencies].sort((a, b) => a - b), 50)) } : {}),
       ...(run.memory ? { memory: run.memory } : {}),
     })),
@@ -48,7 +49,6 @@ function summarizeCell(workload, cell) {
     summary.p50Ms = percentile(sorted, 50);
     summary.p99Ms = percentile(sorted, 99);
   }
-  summary.startupMs = median(runs.map((run) => run.startupMs));
   const memories = runs.map((run) => run.memory).filter(Boolean);
   if (memories.length) {
     summary.memory = {
@@ -134,13 +134,21 @@ function labelOf(configs, id) {
   return configs.find((c) => c.id === id)?.label ?? id;
 }
 
-/** Median time from spawn to the answer of the first tools/list, over every run of a configuration. */
+/**
+ * Medians over every run of a configuration: spawn to the answer of the first tools/list, and the
+ * first tools/call after it.
+ */
 function startup(results) {
   const byConfig = {};
   for (const cells of Object.values(results)) {
-    for (const [id, cell] of Object.entries(cells)) if (cell.runs) (byConfig[id] ??= []).push(...cell.perRun.map((run) => run.startupMs));
+    for (const [id, cell] of Object.entries(cells)) if (cell.runs) (byConfig[id] ??= []).push(...cell.perRun);
   }
-  return Object.fromEntries(Object.entries(byConfig).map(([id, values]) => [id, { ms: median(values), runs: values.length }]));
+  return Object.fromEntries(
+    Object.entries(byConfig).map(([id, runs]) => [
+      id,
+      { ms: median(runs.map((run) => run.startupMs)), firstCallMs: median(runs.map((run) => run.firstCallMs)), runs: runs.length },
+    ]),
+  );
 }
 
 /** What a SQLite or Redis check-and-count adds per call, beside the in-memory store. */

@@ -14,8 +14,8 @@ const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
  */
 export function workloadSizes(quick) {
   return quick
-    ? { small: [100, 400], inflight: [200, 1000], blob1: [2, 10], blob16: [1, 2], toolsList: [20, 100], refused: [100, 400] }
-    : { small: [300, 2000], inflight: [500, 4000], blob1: [3, 40], blob16: [1, 6], toolsList: [50, 500], refused: [200, 1500] };
+    ? { small: [50, 300], inflight: [100, 1000], blob1: [1, 8], blob16: [1, 2], toolsList: [10, 60], refused: [50, 300] }
+    : { small: [300, 2000], inflight: [300, 4000], blob1: [3, 40], blob16: [1, 6], toolsList: [50, 300], refused: [200, 1000] };
 }
 
 /** @param {boolean} quick */
