@@ -2,7 +2,7 @@ import { summarizeArguments } from '../audit/arguments.js';
 import type { AuditSink } from '../audit/sink.js';
 import type { Admission, Limiter } from '../limits/limiter.js';
 import type { Clock } from '../limits/types.js';
-import { evaluate, isHidden, type AllowDecision, type CompiledPolicy, type Decision, type DenyDecision } from '../policy/index.js';
+import { evaluate, isHidden, type AllowDecision, type BudgetClaim, type CompiledPolicy, type Decision, type DenyDecision } from '../policy/index.js';
 import type { CallOutcome, CallVerdict, Gate, GateContext, ToolCall } from '../proxy/gate.js';
 import { AdvertisedTools } from './advertised-tools.js';
 import { refusal, retryInWords, unknownTool } from './answers.js';
@@ -83,7 +83,7 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
     const enforce = enforcing(policy);
     if (admission.status === 'limited') {
       const budget = decision.budgets[admission.blockedIndex];
-      const reason = `${budget?.description ?? 'rate limit reached'}`;
+      const reason = budget === undefined ? 'rate limit reached' : describeBudget(policy, budget);
       const audited = record(call, { decision: 'limited', enforced: enforce, rule: budget?.rule ?? decision.rule, cause: 'limit', reason, retryAfterMs: admission.retryAfterMs, counters: counters(decision, admission.used) });
       if (!enforce) return forward(call, audited, undefined, decision.timeoutMs);
       if (audited) options.audit?.write({ ...audited });
@@ -101,7 +101,7 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
         const audited = record(call, { decision: admission.failedOpen ? 'allow' : 'store-unavailable', enforced: enforce, rule: decision.rule, ...storeFields });
         return forward(call, audited, undefined, decision.timeoutMs);
       }
-      const reason = `the rate-limit store is unavailable (${admission.error}); try again later`;
+      const reason = `${admission.error}; try again later`;
       const audited = record(call, { decision: 'store-unavailable', enforced: true, rule: decision.rule, cause: 'store', reason, ...storeFields });
       if (audited) options.audit?.write({ ...audited });
       return refusal(`Denied by policy: ${reason}`, { decision: 'store-unavailable', cause: 'store', rule: decision.rule, reason });
@@ -179,6 +179,24 @@ function denialText(policy: CompiledPolicy, call: ToolCall, decision: DenyDecisi
   const own = decision.cause === 'arguments' ? policy.ruleFor(call.name)?.reason : undefined;
   const text = `Invalid arguments for ${call.name}: ${decision.violations.join('; ')}`;
   return own === undefined ? text : `${text} (${own})`;
+}
+
+/** A refusal names the budget that ran out where it is shared, not only the tool that found it empty. */
+function describeBudget(policy: CompiledPolicy, budget: BudgetClaim): string {
+  return sharedCounters(policy).has(budget.counter) ? `${budget.description} (budget "${budget.counter}", shared with other tools)` : budget.description;
+}
+
+const sharedCounterCache = new WeakMap<CompiledPolicy, Set<string>>();
+
+function sharedCounters(policy: CompiledPolicy): Set<string> {
+  let shared = sharedCounterCache.get(policy);
+  if (shared === undefined) {
+    const seen = new Set<string>();
+    shared = new Set<string>();
+    for (const limit of [...policy.rules.flatMap((rule) => rule.limits), ...policy.limits]) (seen.has(limit.counter) ? shared : seen).add(limit.counter);
+    sharedCounterCache.set(policy, shared);
+  }
+  return shared;
 }
 
 function nameOf(tool: unknown): string {

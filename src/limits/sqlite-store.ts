@@ -48,7 +48,9 @@ export class SqliteStore implements LimitStore {
   private nextSweepMs = Number.NEGATIVE_INFINITY;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    const busyTimeoutMs = options.busyTimeoutMs ?? 5000;
+    // The SQLite API is synchronous: while a call waits for another process's write lock the relay
+    // waits too, so the wait is kept short; a lock held longer fails the call (closed or open).
+    const busyTimeoutMs = options.busyTimeoutMs ?? 1000;
     this.db = new Database(path, { timeout: busyTimeoutMs });
     try {
       prepareFile(this.db, Date.now() + busyTimeoutMs);

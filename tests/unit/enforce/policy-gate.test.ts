@@ -68,6 +68,13 @@ describe('policy gate', () => {
     expect((await verdictOf(gate, call('trakt_authenticate'))).kind).toBe('forward');
   });
 
+  test('a refusal names a budget shared by several tools', async () => {
+    const shared = { counter: 'writes', window: 'hour', max: 1 };
+    const { gate } = harness({ version: '1', default: 'deny', tools: { rate: { limits: [shared] }, mark: { limits: [shared] } } });
+    expect((await verdictOf(gate, call('rate'))).kind).toBe('forward');
+    expect(textOf(await verdictOf(gate, call('mark')))).toBe('Rate limit: at most 1 call per hour for mark (budget "writes", shared with other tools); retry in 3600 s');
+  });
+
   test('a tool the default denies is hidden from tools/list and answered as unknown', async () => {
     const { gate } = harness(policyLayerExample);
     const listed = gate.filterToolsList({ tools: [{ name: 'trakt_authenticate' }, { name: 'delete_playlist' }], nextCursor: 'page-2' });
@@ -152,7 +159,7 @@ describe('policy gate', () => {
     };
     const limited = { version: '1', default: 'deny', tools: { t: { limits: [{ window: 'minute', max: 5 }] } } };
     const closed = harness(limited, { store: broken });
-    expect(textOf(await verdictOf(closed.gate, call('t')))).toMatch(/^Denied by policy: the rate-limit store is unavailable/);
+    expect(textOf(await verdictOf(closed.gate, call('t')))).toMatch(/^Denied by policy: limit store unavailable: .*ECONNREFUSED.*; try again later$/);
     const open = harness(limited, { store: broken, failMode: 'open' });
     const verdict = await verdictOf(open.gate, call('t'));
     expect(verdict.kind).toBe('forward');
