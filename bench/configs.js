@@ -1,5 +1,6 @@
 // The configurations a workload is driven through, each a command line that ends at the same
 // fast server.
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = (path) => fileURLToPath(new URL(path, import.meta.url));
@@ -7,7 +8,8 @@ const here = (path) => fileURLToPath(new URL(path, import.meta.url));
 export const paths = {
   fastServer: here('./fast-server.js'),
   bareRelay: here('./bare-relay.js'),
-  wrapper: here('../bin/policy-wrap.js'),
+  // BENCH_WRAPPER: bench another build of policy-wrap (a branch, an experiment) against the same rows.
+  wrapper: process.env.BENCH_WRAPPER ? resolve(process.env.BENCH_WRAPPER) : here('../bin/policy-wrap.js'),
   allowAll: here('./policies/allow-all.json'),
   enforcing: here('./policies/enforcing.json'),
 };

@@ -64,8 +64,25 @@ export function ratioTable(result) {
   return table(header, rows);
 }
 
+/** CPU time the process in the middle spent per call, beside the bare relay's. */
+function cpuTable(result) {
+  const header = ['configuration', ...result.workloads.map((w) => shortTitle[w.id] ?? w.id)];
+  const rows = result.configurations
+    .filter((config) => !config.skipped && config.id !== 'direct')
+    .map((config) => [
+      config.label,
+      ...result.workloads.map((w) => {
+        const cell = result.results[w.id]?.[config.id];
+        if (cell?.wrapperCpuUsPerCall === undefined) return '–';
+        const times = config.id === 'bare' || cell.cpuVsBare === undefined ? '' : ` (${ratio(cell.cpuVsBare)})`;
+        return `${thousands(cell.wrapperCpuUsPerCall)}${times}`;
+      }),
+    ]);
+  return table(header, rows);
+}
+
 export const shortTitle = {
-  small: 'small call p50',
+  small: 'small calls',
   inflight32: '32 in flight',
   blob1m: '1 MiB results',
   blob16m: '16 MiB results',
@@ -143,13 +160,19 @@ export function renderReport(result) {
     `## policy-wrap benchmark — ${env.date.slice(0, 10)}`,
     '',
     `node ${env.node} · ${env.cpu} · ${env.cores} cores · ${env.memoryGiB} GiB · ${env.platform} · redis-server ${env.redis ?? 'absent'} · commit ${env.commit ?? '?'}${env.worktreeDirty ? ' (uncommitted changes in src/)' : ''}`,
-    `${result.settings.rounds} rounds, round-robin; ${result.settings.quick ? 'quick mode; ' : ''}load average at start ${env.loadAverageAtStart.join(' ')}; took ${result.settings.durationSeconds} s. Every run is a fresh process tree; each answer is checked.`,
+    `${result.settings.rounds} rounds, round-robin; ${result.settings.wrapper === 'bin/policy-wrap.js' ? '' : `wrapper ${result.settings.wrapper}; `}${result.settings.quick ? 'quick mode; ' : ''}load average at start ${env.loadAverageAtStart.join(' ')}; took ${result.settings.durationSeconds} s. Every run is a fresh process tree; each answer is checked.`,
     ...(skipped.length ? ['', ...skipped.map((c) => `Skipped: **${c.label}** — ${c.skipped}`)] : []),
     ...(auditLines.length ? ['', `Audit on for the enforcing runs: ${auditLines.join(', ')}.`] : []),
     '',
     '### Throughput relative to the bare relay (median of per-round ratios; 1.00× = the cost of one more process)',
     '',
     ratioTable(result),
+    '',
+    '### CPU time of the process in the middle, µs per call (× the bare relay\'s, paired by round)',
+    '',
+    'From /proc/<pid>/schedstat over the measured part: what the wrapper itself burns, which a busy machine disturbs far less than wall-clock rates.',
+    '',
+    cpuTable(result),
     '',
     '### Targets',
     '',

@@ -8,15 +8,16 @@
 //   BENCH_CONFIGS=a,b      only these configurations (ids: direct,bare,allowAll,enforceMemory,enforceSqlite,enforceRedis)
 //   BENCH_WORKLOADS=a,b    only these workloads (ids: small,inflight32,blob1m,blob16m,toolsList,refused)
 //   BENCH_CPU_PROF=dir     run every policy-wrap process under node --cpu-prof, profiles written to dir
+//   BENCH_WRAPPER=file     bench this policy-wrap entry point instead of bin/policy-wrap.js
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release, loadavg } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { RpcClient } from './client.js';
-import { configurations } from './configs.js';
-import { residentMemory } from './memory.js';
+import { configurations, paths } from './configs.js';
+import { cpuTimeNs, residentMemory } from './proc.js';
 import { startRedis } from './redis.js';
 import { renderReport } from './report.js';
 import { summarize } from './summary.js';
@@ -74,6 +75,26 @@ function expectHello(answer) {
 /** pid and measured span of every run, so CPU profiles can be cut to what was measured. */
 const measuredWindows = [];
 
+/** CLOCK_MONOTONIC in µs: the clock V8 stamps .cpuprofile samples with, so profiles can be cut to the measured part. */
+const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
+
+/** Marks the measured part of a run: its span, and the CPU time the process in the middle spent in it. */
+function meter(pid, inTheMiddle) {
+  let startUs;
+  let startCpu;
+  return {
+    start() {
+      startCpu = inTheMiddle ? cpuTimeNs(pid) : undefined;
+      startUs = monotonicUs();
+    },
+    stop() {
+      const windowUs = [startUs, monotonicUs()];
+      const endCpu = startCpu === undefined ? undefined : cpuTimeNs(pid);
+      return { windowUs, cpuNs: endCpu === undefined ? undefined : endCpu - startCpu };
+    },
+  };
+}
+
 /** One run: start the configuration, handshake, run the workload, sample memory, shut down. */
 async function runOnce(config, workload, auditFile) {
   const { command, args } = config.commandLine({ auditFile });
@@ -89,14 +110,15 @@ async function runOnce(config, workload, auditFile) {
     expectHello(await client.request('tools/call', helloCall));
     const firstCallMs = performance.now() - firstCallAt;
     const idle = config.wrapper ? residentMemory(client.pid) : undefined;
-    const measured = await workload.run(client, config);
+    const measured = await workload.run(client, config, meter(client.pid, config.wrapper));
     const peak = config.wrapper ? residentMemory(client.pid) : undefined;
-    if (measured.windowUs) measuredWindows.push({ pid: client.pid, config: config.id, workload: workload.id, windowUs: measured.windowUs });
+    const { windowUs, cpuNs } = measured.meter;
+    if (workload.id) measuredWindows.push({ pid: client.pid, config: config.id, workload: workload.id, windowUs });
     const exit = await client.close();
     if (exit.error || (exit.code !== 0 && exit.code !== null)) {
       throw new Error(`exited with ${exit.error?.message ?? `code ${exit.code}`}${client.stderr ? `: ${client.stderr.trim().split('\n')[0]}` : ''}`);
     }
-    return { ...measured, startupMs, firstCallMs, memory: idle && peak ? { idleRssBytes: idle.rssBytes, idleHwmBytes: idle.hwmBytes, peakHwmBytes: peak.hwmBytes } : undefined };
+    return { ...measured, startupMs, firstCallMs, wrapperCpuNs: cpuNs, memory: idle && peak ? { idleRssBytes: idle.rssBytes, idleHwmBytes: idle.hwmBytes, peakHwmBytes: peak.hwmBytes } : undefined };
   } catch (error) {
     await client.kill();
     throw error;
@@ -108,11 +130,12 @@ async function runOnce(config, workload, auditFile) {
 /** Start each configuration once, end to end, before spending minutes on it. */
 async function probe(config, auditFile) {
   const probeWorkload = {
-    run: async (client, cfg) => {
+    run: async (client, cfg, meter) => {
+      meter.start();
       const refused = await client.request('tools/call', { name: 'delete_playlist', arguments: { playlistId: '17' } });
       const denied = refused.message?.result?._meta?.['policy-wrap/decision']?.decision === 'deny';
       if (denied !== cfg.enforcing) throw new Error(`delete_playlist answered ${refused.head}`);
-      return {};
+      return { meter: meter.stop() };
     },
   };
   try {
@@ -200,7 +223,7 @@ async function main() {
     const summary = summarize({ configs, workloads: chosenWorkloads, raw, rounds });
     const result = {
       environment: env,
-      settings: { quick, rounds, order: 'round-robin: every configuration runs each workload once per round, in table order', durationSeconds: Math.round((Date.now() - started) / 1000) },
+      settings: { wrapper: relative(repoRoot, paths.wrapper), quick, rounds, order: 'round-robin: every configuration runs each workload once per round, in table order', durationSeconds: Math.round((Date.now() - started) / 1000) },
       configurations: configs.map(({ id, label, enforcing, store, skipped }) => ({ id, label, enforcing, store, skipped })),
       workloads: chosenWorkloads.map(({ id, title, kind, calls, messageBytes }) => ({ id, title, kind, callsPerRun: calls, messageBytes })),
       audit,

@@ -39,6 +39,7 @@ function summarizeCell(workload, cell) {
       round: run.round,
       throughput: throughputOf(workload, run),
       startupMs: roundMs(run.startupMs, 1),
+      ...(run.wrapperCpuNs !== undefined ? { wrapperCpuUsPerCall: roundMs(run.wrapperCpuNs / 1000 / run.calls, 1) } : {}),
       firstCallMs: roundMs(run.firstCallMs, 2),
       ...(run.latencies ? { p50Ms: roundMs(percentile([...run.latencies].sort((a, b) => a - b), 50)) } : {}),
       ...(run.memory ? { memory: run.memory } : {}),
@@ -49,6 +50,8 @@ function summarizeCell(workload, cell) {
     summary.p50Ms = percentile(sorted, 50);
     summary.p99Ms = percentile(sorted, 99);
   }
+  const cpu = runs.filter((run) => run.wrapperCpuNs !== undefined).map((run) => run.wrapperCpuNs / 1000 / run.calls);
+  if (cpu.length) summary.wrapperCpuUsPerCall = median(cpu);
   const memories = runs.map((run) => run.memory).filter(Boolean);
   if (memories.length) {
     summary.memory = {
@@ -70,6 +73,9 @@ export function summarize({ configs, workloads, raw }) {
       const figure = (run) => throughputOf(workload, run);
       if (cells.bare && configId !== 'bare' && summary.runs) summary.vsBare = pairedRatio(cell.runs, cells.bare.runs, figure);
       if (cells.direct && configId !== 'direct' && summary.runs) summary.vsDirect = pairedRatio(cell.runs, cells.direct.runs, figure);
+      if (cells.bare && configId !== 'bare' && summary.wrapperCpuUsPerCall !== undefined) {
+        summary.cpuVsBare = pairedRatio(cell.runs, cells.bare.runs, (run) => run.wrapperCpuNs / run.calls);
+      }
       results[workload.id][configId] = summary;
     }
   }

@@ -5,9 +5,6 @@ import { performance } from 'node:perf_hooks';
 
 const MiB = 1024 * 1024;
 
-/** CLOCK_MONOTONIC in µs: the clock V8 stamps .cpuprofile samples with, so profiles can be cut to the measured part. */
-const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
-
 /**
  * Sizes per run. Quick mode is a smoke run: the same code paths, fewer calls.
  * @param {boolean} quick
@@ -27,14 +24,14 @@ export function workloads(quick) {
       title: 'Small tools/call, one at a time',
       kind: 'latency',
       calls: sizes.small[1],
-      run: (client) => sequential(client, sizes.small, echoCall, expectEcho),
+      run: (client, config, meter) => sequential(client, meter, sizes.small, echoCall, expectEcho),
     },
     {
       id: 'inflight32',
       title: 'Small tools/call, 32 in flight',
       kind: 'rate',
       calls: sizes.inflight[1],
-      run: (client) => concurrent(client, sizes.inflight, 32, echoCall, expectEcho),
+      run: (client, config, meter) => concurrent(client, meter, sizes.inflight, 32, echoCall, expectEcho),
     },
     {
       id: 'blob1m',
@@ -42,7 +39,7 @@ export function workloads(quick) {
       kind: 'bytes',
       calls: sizes.blob1[1],
       messageBytes: MiB,
-      run: (client) => sequential(client, sizes.blob1, blobCall(MiB), expectBlob(MiB)),
+      run: (client, config, meter) => sequential(client, meter, sizes.blob1, blobCall(MiB), expectBlob(MiB)),
     },
     {
       id: 'blob16m',
@@ -51,21 +48,21 @@ export function workloads(quick) {
       calls: sizes.blob16[1],
       messageBytes: 16 * MiB,
       memory: true,
-      run: (client) => sequential(client, sizes.blob16, blobCall(16 * MiB), expectBlob(16 * MiB)),
+      run: (client, config, meter) => sequential(client, meter, sizes.blob16, blobCall(16 * MiB), expectBlob(16 * MiB)),
     },
     {
       id: 'toolsList',
       title: 'tools/list of the Plex catalogue',
       kind: 'latency',
       calls: sizes.toolsList[1],
-      run: (client) => sequential(client, sizes.toolsList, () => ['tools/list', undefined], expectToolsList),
+      run: (client, config, meter) => sequential(client, meter, sizes.toolsList, () => ['tools/list', undefined], expectToolsList),
     },
     {
       id: 'refused',
       title: 'A call the enforcing policy refuses',
       kind: 'latency',
       calls: sizes.refused[1],
-      run: (client, config) => sequential(client, sizes.refused, refusedCall, config.enforcing ? expectRefusal : expectPlexResult),
+      run: (client, config, meter) => sequential(client, meter, sizes.refused, refusedCall, config.enforcing ? expectRefusal : expectPlexResult),
     },
   ];
 }
@@ -110,14 +107,21 @@ function expectPlexResult(answer) {
 }
 
 /**
- * One call at a time: latency of each, and the rate they add up to.
- * @returns {Promise<{calls: number, elapsedMs: number, bytes: number, latencies: Float64Array}>}
+ * @typedef {object} Meter
+ * @property {() => void} start called when the measured part begins (after the warm-up)
+ * @property {() => object} stop called when it ends; what it returns is kept with the run
  */
-async function sequential(client, [warmup, calls], makeCall, check) {
+
+/**
+ * One call at a time: latency of each, and the rate they add up to.
+ * @param {Meter} meter
+ * @returns {Promise<{calls: number, elapsedMs: number, bytes: number, latencies: Float64Array, meter: object}>}
+ */
+async function sequential(client, meter, [warmup, calls], makeCall, check) {
   for (let i = 0; i < warmup; i++) check(await client.request(...makeCall()));
   const latencies = new Float64Array(calls);
   let bytes = 0;
-  const windowStart = monotonicUs();
+  meter.start();
   const started = performance.now();
   for (let i = 0; i < calls; i++) {
     const sent = performance.now();
@@ -127,17 +131,17 @@ async function sequential(client, [warmup, calls], makeCall, check) {
     check(answer);
   }
   const elapsedMs = performance.now() - started;
-  return { calls, elapsedMs, bytes, latencies, windowUs: [windowStart, monotonicUs()] };
+  return { calls, elapsedMs, bytes, latencies, meter: meter.stop() };
 }
 
 /** `depth` calls always in flight until `calls` have been answered. */
-async function concurrent(client, [warmup, calls], depth, makeCall, check) {
+async function concurrent(client, meter, [warmup, calls], depth, makeCall, check) {
   await drive(client, warmup, depth, makeCall, check);
-  const windowStart = monotonicUs();
+  meter.start();
   const started = performance.now();
   const bytes = await drive(client, calls, depth, makeCall, check);
   const elapsedMs = performance.now() - started;
-  return { calls, elapsedMs, bytes, windowUs: [windowStart, monotonicUs()] };
+  return { calls, elapsedMs, bytes, meter: meter.stop() };
 }
 
 async function drive(client, calls, depth, makeCall, check) {

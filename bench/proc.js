@@ -1,4 +1,4 @@
-// Resident memory of a process, from /proc/<pid>/status (Linux only).
+// Resident memory and CPU time of a process, from /proc (Linux only).
 import { readFileSync } from 'node:fs';
 
 /**
@@ -17,4 +17,13 @@ export function residentMemory(pid) {
     return match ? Number(match[1]) * 1024 : NaN;
   };
   return { rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
+}
+
+/** Nanoseconds the process has spent on a CPU so far (/proc/<pid>/schedstat), undefined if unreadable. */
+export function cpuTimeNs(pid) {
+  try {
+    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+  } catch {
+    return undefined;
+  }
 }
