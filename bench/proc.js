@@ -1,5 +1,5 @@
 // Resident memory and CPU time of a process, from /proc (Linux only).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /**
  * @param {number} pid
@@ -19,10 +19,16 @@ export function residentMemory(pid) {
   return { rssBytes: kb('VmRSS'), hwmBytes: kb('VmHWM') };
 }
 
-/** Nanoseconds the process has spent on a CPU so far (/proc/<pid>/schedstat), undefined if unreadable. */
+/**
+ * Nanoseconds all threads of the process have spent on a CPU so far (the main thread, and the
+ * libuv pool and V8 helpers that write files and collect garbage), from /proc/<pid>/task/<tid>/schedstat.
+ * Undefined if unreadable.
+ */
 export function cpuTimeNs(pid) {
   try {
-    return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]);
+    let total = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) total += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    return total;
   } catch {
     return undefined;
   }
