@@ -96,6 +96,22 @@ describe('enforcement through the CLI', () => {
     await stop();
   });
 
+  test('the retry of an input-required call (MCP 2026-07-28) is forwarded without being counted again', async () => {
+    const policy = { version: '1', default: 'deny', tools: { needs_input: { limits: [{ window: 'hour', max: 1 }] } } };
+    const { wrapper, calls, stop } = await wrapped(policy);
+    const first = await callTool(wrapper, 'needs_input', { item: 7 });
+    expect(first.result).toMatchObject({ resultType: 'incomplete', requestState: 'fixture-state' });
+    nextId += 1;
+    const retryId = `retry-${nextId}`;
+    wrapper.send({ jsonrpc: '2.0', id: retryId, method: 'tools/call', params: { name: 'needs_input', arguments: { item: 7 }, inputResponses: { confirm: { action: 'accept', content: {} } }, requestState: 'fixture-state' } });
+    expect(textOf(await wrapper.stdout.response(retryId))).toBe('done with {"confirm":{"action":"accept","content":{}}}');
+    const fresh = await callTool(wrapper, 'needs_input', { item: 8 });
+    expect(textOf(fresh)).toMatch(/^Rate limit: at most 1 call per hour for needs_input/);
+    await barrier(wrapper);
+    expect(calls('needs_input')).toHaveLength(2);
+    await stop();
+  });
+
   test('monitor mode blocks nothing and audits every decision', async () => {
     const audit = join(tmp.dir, 'monitor-audit.jsonl');
     const policy = { version: '1', default: 'deny', tools: { echo: { limits: [{ window: 'minute', max: 1 }] } } };
