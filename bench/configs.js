@@ -26,17 +26,18 @@ export const paths = {
  */
 
 /**
- * @param {{sqlitePath: string, redis: {url: string} | {skipped: string}, nodeOptions: string[]}} setup
+ * @param {{wrapper: string, sqlitePath: string, redis: {url: string} | {skipped: string}, nodeOptions: string[]}} setup
+ *   wrapper: the policy-wrap entry point to start (run.js passes its snapshot of paths.wrapper)
  * @returns {Config[]}
  */
-export function configurations({ sqlitePath, redis, nodeOptions }) {
+export function configurations({ wrapper, sqlitePath, redis, nodeOptions }) {
   const node = process.execPath;
   const server = [node, paths.fastServer];
   const wrap = (policy, state, auditFile) => ({
     command: node,
     args: [
       ...nodeOptions,
-      paths.wrapper,
+      wrapper,
       '--policy',
       policy,
       '--state',

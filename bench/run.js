@@ -20,6 +20,7 @@ import { configurations, paths } from './configs.js';
 import { cpuTimeNs, residentMemory } from './proc.js';
 import { startRedis } from './redis.js';
 import { renderReport } from './report.js';
+import { snapshotBuild } from './snapshot.js';
 import { summarize } from './summary.js';
 import { workloads } from './workloads.js';
 
@@ -167,9 +168,10 @@ async function main() {
       else leave();
     });
   }
+  const wrapper = snapshotBuild(paths.wrapper, join(workDir, 'build'));
   const sqlitePath = join(workDir, 'counters.sqlite');
   const env = environment(redisServerVersion());
-  const allConfigs = configurations({ sqlitePath, redis, nodeOptions });
+  const allConfigs = configurations({ wrapper, sqlitePath, redis, nodeOptions });
   const configs = allConfigs.filter((c) => !onlyConfigs || onlyConfigs.includes(c.id));
   const onlyWorkloads = onlyList('BENCH_WORKLOADS');
   const chosenWorkloads = workloads(quick).filter((w) => !onlyWorkloads || onlyWorkloads.includes(w.id));
