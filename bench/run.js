@@ -3,7 +3,7 @@
 // config B run 1, ..., then run 2), prints Markdown tables and writes bench/results/latest.{json,md}.
 //
 // Environment:
-//   BENCH_QUICK=1          a ~40 s smoke run (fewer calls, 1 round)
+//   BENCH_QUICK=1          a ~35 s smoke run (fewer calls, 1 round)
 //   BENCH_ROUNDS=n         rounds (default 4, quick 1)
 //   BENCH_CONFIGS=a,b      only these configurations (ids: direct,bare,allowAll,enforceMemory,enforceSqlite,enforceRedis)
 //   BENCH_WORKLOADS=a,b    only these workloads (ids: small,inflight32,blob1m,blob16m,toolsList,refused)
