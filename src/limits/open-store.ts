@@ -7,7 +7,7 @@ import { describeStateLocation, resolveStateLocation, type StateLocationOptions 
 import type { LimitStore } from './types.js';
 
 export interface OpenStoreOptions extends StateLocationOptions {
-  /** SQLite: how long a call waits for another process's write lock; default 1000 ms. */
+  /** SQLite: how long a call waits for another process's write lock; default 2000 ms. */
   busyTimeoutMs?: number;
   /** Redis: prefix of every key; default "policy-wrap:". */
   redisKeyPrefix?: string;

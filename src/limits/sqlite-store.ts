@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
-import type { Acquisition, Budget, LimitStore, Ticket } from './types.js';
+import type { Acquisition, Budget, LimitStore, MaybePromise, Ticket } from './types.js';
 
 export interface SqliteStoreOptions {
-  /** How long an acquire waits for another process's write lock before the store counts as unavailable. */
+  /** How long a call waits (without blocking the relay) for another process's write lock before the store counts as unavailable; default 2000 ms. */
   busyTimeoutMs?: number;
 }
+
+/** How long SQLite itself may block the event loop waiting for a lock, per attempt. */
+const syncWaitMs = 5;
 
 /** How often, in clock time, keys nobody asks for any more are swept away. */
 const sweepEveryMs = 60_000;
@@ -45,19 +48,22 @@ export class SqliteStore implements LimitStore {
   private readonly db: Database.Database;
   private readonly acquireImmediate: (budgets: readonly Budget[], nowMs: number) => Acquisition;
   private readonly releaseImmediate: (ticket: Ticket) => void;
+  private readonly busyTimeoutMs: number;
   private nextSweepMs = Number.NEGATIVE_INFINITY;
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
-    // The SQLite API is synchronous: while a call waits for another process's write lock the relay
-    // waits too, so the wait is kept short; a lock held longer fails the call (closed or open).
-    const busyTimeoutMs = options.busyTimeoutMs ?? 1000;
-    this.db = new Database(path, { timeout: busyTimeoutMs });
+    this.busyTimeoutMs = options.busyTimeoutMs ?? 2000;
+    this.db = new Database(path, { timeout: this.busyTimeoutMs });
     try {
-      prepareFile(this.db, Date.now() + busyTimeoutMs);
+      prepareFile(this.db, Date.now() + this.busyTimeoutMs);
     } catch (error) {
       this.db.close();
       throw error;
     }
+    // The SQLite API is synchronous: a call that waited inside SQLite for another process's write
+    // lock would stall the relay, so SQLite waits only a moment and the rest of the wait happens
+    // between event-loop turns (see whenFree).
+    this.db.pragma(`busy_timeout = ${syncWaitMs}`);
 
     const sql = <P extends unknown[], R = unknown>(text: string) => this.db.prepare<P, R>(text);
     const prune = sql<[string, number]>('DELETE FROM hits WHERE key = ? AND at <= ?');
@@ -120,12 +126,37 @@ export class SqliteStore implements LimitStore {
     this.releaseImmediate = release.immediate;
   }
 
-  acquire(budgets: readonly Budget[], nowMs: number): Acquisition {
-    return this.acquireImmediate(budgets, nowMs);
+  acquire(budgets: readonly Budget[], nowMs: number): MaybePromise<Acquisition> {
+    return this.whenFree(() => this.acquireImmediate(budgets, nowMs));
   }
 
-  release(ticket: Ticket): void {
-    this.releaseImmediate(ticket);
+  release(ticket: Ticket): MaybePromise<void> {
+    return this.whenFree(() => this.releaseImmediate(ticket));
+  }
+
+  /**
+   * Runs a transaction now, synchronously, when the file is free (the usual case); while another
+   * process holds the write lock, retries after short random pauses without blocking the event
+   * loop, until busyTimeoutMs has passed.
+   */
+  private whenFree<T>(transaction: () => T): MaybePromise<T> {
+    try {
+      return transaction();
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+    const deadline = Date.now() + this.busyTimeoutMs;
+    return new Promise<T>((resolve, reject) => {
+      const attempt = (): void => {
+        try {
+          resolve(transaction());
+        } catch (error) {
+          if (!isBusy(error) || Date.now() >= deadline) reject(error);
+          else setTimeout(attempt, 1 + Math.random() * 4);
+        }
+      };
+      setTimeout(attempt, 1 + Math.random() * 4);
+    });
   }
 
   async close(): Promise<void> {

@@ -35,11 +35,11 @@ describe('sqlite store file', () => {
       const tickets = [];
       for (let step = 0; step < 300; step += 1) {
         const key = `k${step % 7}`;
-        const result = store.acquire([{ key, windowMs: 5_000, max: 4 }, { key: 'all', windowMs: 20_000, max: 50 }], t0 + step * 250);
+        const result = await store.acquire([{ key, windowMs: 5_000, max: 4 }, { key: 'all', windowMs: 20_000, max: 50 }], t0 + step * 250);
         if (result.admitted && step % 3 === 0) tickets.push(result.ticket);
         if (step % 11 === 0) {
           const ticket = tickets.shift();
-          if (ticket) store.release(ticket);
+          if (ticket) await store.release(ticket);
         }
       }
       const mismatched = reader

@@ -39,13 +39,18 @@ describe('a SQLite file that stops taking writes mid-run', () => {
 
       const holder = spawnWithLines(process.execPath, [fixture('hold-lock.js'), file]);
       expect(await holder.nextLine()).toBe('locked');
-      // Answers stay synchronous, so the relay keeps message order even while the store fails.
-      const refused = closed.admit([budget]);
+      // While the lock is held the wait happens between event-loop turns: the relay keeps moving.
+      const waiting = closed.admit([budget]);
+      expect(waiting).toBeInstanceOf(Promise);
+      let turned = false;
+      setImmediate(() => (turned = true));
+      const refused = await waiting;
+      expect(turned).toBe(true);
       expect(refused).toEqual(unavailable(false));
       expect(refused).toMatchObject({ error: expect.stringContaining('database is locked') });
-      expect(open.admit([budget])).toEqual(unavailable(true));
+      expect(await open.admit([budget])).toEqual(unavailable(true));
       if (first instanceof Promise || first.status !== 'admitted') throw new Error('expected a synchronous admission');
-      expect(closed.refund(first.ticket)).toEqual({ ok: false, error: expect.stringContaining('database is locked') });
+      expect(await closed.refund(first.ticket)).toEqual({ ok: false, error: expect.stringContaining('database is locked') });
 
       holder.process.stdin.end();
       expect((await holder.exited).code).toBe(0);
