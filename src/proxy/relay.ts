@@ -88,12 +88,13 @@ class RelaySession implements Relay {
     });
     const fromClient = new FromClient(context, upstream, this.calls);
     this.fromServer = new FromServer(context);
+    const outlets = [context.client, context.server];
     this.stopReading.push(
-      read(options.server.output, maxMessageBytes, log, (frame) => this.fromServer.frame(frame), () => {
+      read(options.server.output, maxMessageBytes, outlets, log, (frame) => this.fromServer.frame(frame), () => {
         this.fromServer.gone('the server stopped');
         this.serverEnded();
       }),
-      read(options.client.input, maxMessageBytes, log, (frame) => fromClient.frame(frame), () => this.endClient()),
+      read(options.client.input, maxMessageBytes, outlets, log, (frame) => fromClient.frame(frame), () => this.endClient()),
     );
   }
 
@@ -120,10 +121,15 @@ class RelaySession implements Relay {
   }
 }
 
-/** Feeds a stream's lines to `onFrame`; `onEnd` once when it ends, fails or closes. Returns a stop function. */
+/**
+ * Feeds a stream's lines to `onFrame`; `onEnd` once when it ends, fails or closes. Returns a stop
+ * function. The `outlets` are corked while the lines of one chunk are handled, so that what they
+ * cause leaves in one write per destination.
+ */
 function read(
   source: Readable,
   maxLineBytes: number,
+  outlets: readonly Outlet[],
   log: (message: string) => void,
   onFrame: (frame: Frame) => void,
   onEnd: () => void,
@@ -131,6 +137,9 @@ function read(
   const splitter = new LineSplitter({ maxLineBytes });
   let ended = false;
   const handle = (frames: Frame[]): void => {
+    // One message is one write anyway; corking pays from two on.
+    const cork = frames.length > 1;
+    if (cork) for (const outlet of outlets) outlet.cork();
     for (const frame of frames) {
       try {
         onFrame(frame);
@@ -138,6 +147,7 @@ function read(
         log(`internal error while relaying a message (dropped): ${errorText(error)}`);
       }
     }
+    if (cork) for (const outlet of outlets) outlet.uncork();
   };
   const onData = (chunk: Buffer | string): void => handle(splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
   const finish = (): void => {

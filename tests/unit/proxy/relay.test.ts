@@ -1,4 +1,4 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import type { CallOutcome, CallVerdict, Gate, GateContext, ToolCall } from '../../../src/proxy/gate.js';
 import { createRelay } from '../../../src/proxy/relay.js';
 import type { Message } from '../../support/lines.js';
@@ -443,4 +443,43 @@ describe('relay: backpressure', () => {
       relay.close();
     },
   );
+});
+
+describe('relay: writes', () => {
+  /** A destination that records each write it gets from the stream machinery, as lists of lines. */
+  function recordingSink() {
+    const writes: string[][] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        writes.push([chunk.toString()]);
+        callback();
+      },
+      writev(chunks, callback) {
+        writes.push(chunks.map(({ chunk }) => (chunk as Buffer).toString()));
+        callback();
+      },
+    });
+    return { sink, writes };
+  }
+
+  test.each(['client to server', 'server to client'])('%s: the lines of one chunk leave in one write, each with its newline', async (direction) => {
+    const client = recordingSink();
+    const server = recordingSink();
+    const clientInput = new PassThrough();
+    const serverOutput = new PassThrough();
+    const relay = createRelay({
+      client: { input: clientInput, output: client.sink },
+      server: { input: server.sink, output: serverOutput },
+      gate: { checkCall: () => ({ kind: 'forward' }), filterToolsList: (l) => l },
+    });
+    const [source, writes] = direction === 'client to server' ? [clientInput, server.writes] : [serverOutput, client.writes];
+    const lines = [1, 2, 3].map((n) => JSON.stringify({ jsonrpc: '2.0', method: `notifications/n${n}` }));
+    source.write(`${lines.join('\n')}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes).toEqual([lines.map((line) => `${line}\n`)]);
+    source.write(`${lines[0]!}\n`);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(writes[1]).toEqual([`${lines[0]!}\n`]);
+    relay.close();
+  });
 });
