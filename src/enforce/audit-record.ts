@@ -1,8 +1,11 @@
 import { summarizeArguments } from '../audit/arguments.js';
 import type { CallOutcome } from '../proxy/gate.js';
 
-/** One audit line: what was decided about one call and, when the server answered, how it ended. */
-export interface AuditRecord {
+/**
+ * One audit line: what was decided about one call and, when the server answered, how it ended.
+ * A type, not an interface, so that it is a `Record<string, unknown>` the sink takes as it is.
+ */
+export type AuditRecord = {
   time: string;
   session: string;
   grant: string;
@@ -28,7 +31,7 @@ export interface AuditRecord {
   isError?: boolean;
   errorCode?: number;
   latencyMs?: number;
-}
+};
 
 export interface CounterState {
   counter: string;

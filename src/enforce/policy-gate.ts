@@ -65,7 +65,7 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
     const fields = { decision: 'deny' as const, enforced: enforce, rule: decision.rule, cause: decision.cause, reason: decision.reason, ...(decision.violations ? { violations: decision.violations } : {}) };
     const audited = record(call, fields);
     if (!enforce) return forward(call, audited, undefined);
-    if (audited) options.audit?.write({ ...audited });
+    if (audited) options.audit?.write(audited);
     if (decision.hidden) return unknownTool(call.name);
     const meta = { decision: 'deny' as const, cause: decision.cause, rule: decision.rule, reason: decision.reason, ...(decision.violations ? { violations: decision.violations } : {}) };
     return refusal(denialText(policy, call, decision), meta);
@@ -86,7 +86,7 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
       const reason = budget === undefined ? 'rate limit reached' : describeBudget(policy, budget);
       const audited = record(call, { decision: 'limited', enforced: enforce, rule: budget?.rule ?? decision.rule, cause: 'limit', reason, retryAfterMs: admission.retryAfterMs, counters: counters(decision, admission.used) });
       if (!enforce) return forward(call, audited, undefined, decision.timeoutMs);
-      if (audited) options.audit?.write({ ...audited });
+      if (audited) options.audit?.write(audited);
       return refusal(`Rate limit: ${reason}; ${retryInWords(admission.retryAfterMs)}`, {
         decision: 'limited',
         cause: 'limit',
@@ -103,7 +103,7 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
       }
       const reason = `${admission.error}; try again later`;
       const audited = record(call, { decision: 'store-unavailable', enforced: true, rule: decision.rule, cause: 'store', reason, ...storeFields });
-      if (audited) options.audit?.write({ ...audited });
+      if (audited) options.audit?.write(audited);
       return refusal(`Denied by policy: ${reason}`, { decision: 'store-unavailable', cause: 'store', rule: decision.rule, reason });
     }
     const audited = record(call, { decision: 'allow', enforced: enforce, rule: decision.rule, counters: counters(decision, admission.used), ...(retry ? { retry: true } : {}) });
@@ -119,7 +119,7 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
         if (outcome.kind === 'result' && outcome.resultType === 'incomplete') {
           incomplete.remember(retryKey(call.name, outcome.requestState, digestOf(call)), options.clock() + retryLifetimeMs);
         }
-        if (audited) options.audit?.write({ ...withOutcome(audited, outcome) });
+        if (audited) options.audit?.write(withOutcome(audited, outcome));
       },
     };
   }
