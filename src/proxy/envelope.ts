@@ -64,8 +64,10 @@ class Capture {
 }
 
 /**
- * Reads the envelope of one line fed in pieces, in one pass and bounded memory. Strings are
- * skipped with `indexOf` rather than byte by byte, since large messages are mostly string.
+ * Reads the envelope of one line fed in pieces, in one pass and bounded memory. Large messages are
+ * mostly string, so strings are skipped with `indexOf` until one turns out to hold escaped quotes
+ * (JSON inside a text, as many tools answer); the rest of that string goes through a plain byte
+ * loop, since one `indexOf` call per quote costs far more than looking at each byte.
  */
 export class EnvelopeScanner {
   private readonly stack: number[] = [];
@@ -75,6 +77,10 @@ export class EnvelopeScanner {
   private inString = false;
   /** backslashes ending the previous piece, inside a string: they may escape a quote that follows */
   private backslashes = 0;
+  /** the current string holds escaped quotes: skipped byte by byte */
+  private textString = false;
+  /** byte loop: the previous piece ended with a backslash that escapes this piece's first byte */
+  private escapePending = false;
   private expectKey = false;
   private key: Capture | undefined;
   private lastKey: string | undefined;
@@ -92,18 +98,13 @@ export class EnvelopeScanner {
     const n = chunk.length;
     while (i < n && !this.broken) {
       if (this.inString) {
-        const quote = chunk.indexOf(QUOTE, i);
+        const quote = this.stringEnd(chunk, i);
         if (quote === -1) {
-          this.carryBackslashes(chunk, i);
           i = n;
           break;
         }
-        if (this.escapedAt(chunk, i, quote)) {
-          this.backslashes = 0;
-          i = quote + 1;
-          continue;
-        }
         this.inString = false;
+        this.textString = false;
         this.backslashes = 0;
         if (this.key) {
           this.key.add(chunk.subarray(keyStart, quote));
@@ -194,6 +195,33 @@ export class EnvelopeScanner {
       requestState: typeof requestState === 'string' ? requestState : undefined,
       errorCode: typeof code === 'number' ? code : undefined,
     };
+  }
+
+  /** Where the string being skipped ends in `chunk` (its closing quote), or -1 when it goes on. */
+  private stringEnd(chunk: Buffer, from: number): number {
+    const n = chunk.length;
+    let i = from;
+    if (!this.textString) {
+      const quote = chunk.indexOf(QUOTE, i);
+      if (quote === -1) {
+        this.carryBackslashes(chunk, i);
+        return -1;
+      }
+      if (!this.escapedAt(chunk, i, quote)) return quote;
+      this.textString = true;
+      this.escapePending = false;
+      i = quote + 1;
+    } else if (this.escapePending) {
+      this.escapePending = false;
+      i += 1;
+    }
+    while (i < n) {
+      const byte = chunk[i]!;
+      if (byte === QUOTE) return i;
+      i += byte === BACKSLASH ? 2 : 1;
+    }
+    this.escapePending = i > n;
+    return -1;
   }
 
   /**

@@ -72,6 +72,13 @@ describe('scanEnvelope', () => {
     }
   });
 
+  test('a text holding JSON (many escaped quotes and backslashes), then more members, cut anywhere', () => {
+    const inner = JSON.stringify({ items: Array.from({ length: 20 }, (_, i) => ({ title: `t"${i}\\`, path: 'a\\b' })) });
+    const message = { jsonrpc: '2.0', result: { content: [{ type: 'text', text: inner }, { type: 'text', text: 'plain "id":9' }], isError: true }, id: 'x"1' };
+    const text = JSON.stringify(message);
+    for (const size of [1, 2, 3, 4, 5, 7, 64, text.length]) expect(scanInPieces(text, [size])).toEqual(expected(message));
+  });
+
   test('an id that is not a string, number or null is unreadable', () => {
     expect(scan('{"id":{"a":1}}')).toMatchObject({ id: 'unreadable' });
     expect(scan('{"id":[1]}')).toMatchObject({ id: 'unreadable' });
