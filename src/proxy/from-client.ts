@@ -3,7 +3,7 @@ import type { ToolCalls } from './calls.js';
 import { classifyLine, hasDuplicateMembers, isBlank, isId, isObject, type Classified } from './classify.js';
 import { answerClientError, canReachServer, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
-import type { Frame } from './framing.js';
+import { joinChunks, type Frame } from './framing.js';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
 import type { Upstream } from './upstream.js';
 
@@ -23,20 +23,23 @@ export class FromClient {
       this.oversize(frame.size, frame.envelope);
       return;
     }
-    if (isBlank(frame.bytes)) return;
-    const classified = classifyLine(frame.bytes);
+    // Every client line is parsed: the relay reads the client without a scan threshold, so lines
+    // come whole; were one handed over in chunks, it is joined here.
+    const bytes = frame.kind === 'line' ? frame.bytes : joinChunks(frame);
+    if (isBlank(bytes)) return;
+    const classified = classifyLine(bytes);
     switch (classified.kind) {
       case 'invalid':
         this.invalid(classified);
         return;
       case 'request':
-        this.request(classified.message, frame.bytes);
+        this.request(classified.message, bytes);
         return;
       case 'notification':
-        this.notification(classified.message, frame.bytes);
+        this.notification(classified.message, bytes);
         return;
       case 'response':
-        this.response(classified.message, frame.bytes);
+        this.response(classified.message, bytes);
         return;
     }
   }

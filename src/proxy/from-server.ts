@@ -2,14 +2,17 @@ import { RelayErrorCode, encodeLine, errorAnswer, wrapperError } from './answers
 import { isBlank, isId, isObject } from './classify.js';
 import { answerClientError, canReachServer, errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
-import type { Frame } from './framing.js';
+import { joinChunks, type Frame } from './framing.js';
 import type { CallOutcome } from './gate.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
 import type { ClientRequest, WrapperRequest } from './pending.js';
-import { readServerLine, type ServerLine } from './server-line.js';
+import { readServerLine, scannedServerLine, type ServerLine } from './server-line.js';
 import { ServerRequestError } from './upstream.js';
 
 const TEXT_PREVIEW_CHARS = 400;
+
+/** A line as it came: one buffer, or the chunks of a long line that was scanned, not joined. */
+type Body = Buffer | readonly Buffer[];
 
 /**
  * Server → client. Everything that is JSON-RPC is forwarded in order and unchanged, except answers
@@ -24,12 +27,23 @@ export class FromServer {
       this.oversize(frame.size, frame.envelope);
       return;
     }
+    if (frame.kind === 'scanned') {
+      let whole: Buffer | undefined;
+      const line = scannedServerLine(frame.envelope, () => (whole ??= joinChunks(frame)));
+      if (line !== undefined) this.route(line, frame.chunks);
+      else if (!frame.chunks.every(isBlank)) this.text(Buffer.concat(headChunks(frame.chunks, TEXT_PREVIEW_CHARS * 4)), frame.size);
+      return;
+    }
     if (isBlank(frame.bytes)) return;
     const line = readServerLine(frame.bytes, this.context.scanAboveBytes);
-    if (line === undefined) this.text(frame.bytes);
-    else if (line.kind === 'response') this.response(line, frame.bytes);
-    else if (line.kind === 'request') this.request(line, frame.bytes);
-    else this.notification(line, frame.bytes);
+    if (line === undefined) this.text(frame.bytes, frame.bytes.length);
+    else this.route(line, frame.bytes);
+  }
+
+  private route(line: ServerLine, body: Body): void {
+    if (line.kind === 'response') this.response(line, body);
+    else if (line.kind === 'request') this.request(line, body);
+    else this.notification(line, body);
   }
 
   /** Every request still waiting for the server is answered now; later ones are refused at once. */
@@ -53,7 +67,7 @@ export class FromServer {
     context.toClient.clear();
   }
 
-  private response(line: ServerLine, bytes: Buffer): void {
+  private response(line: ServerLine, body: Body): void {
     const context = this.context;
     const request = isId(line.id) ? context.toServer.take(line.id) : undefined;
     if (request === 'abandoned') {
@@ -61,7 +75,7 @@ export class FromServer {
       return;
     }
     if (request === undefined) {
-      this.forward(bytes);
+      this.forward(body);
       return;
     }
     if (request.origin === 'wrapper') {
@@ -71,7 +85,7 @@ export class FromServer {
     if (request.call) request.call.report(callOutcome(line, context.now() - request.call.startedAt));
     if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line);
     else if (request.serverId !== request.clientId) this.remapped(request, line);
-    else this.forward(bytes);
+    else this.forward(body);
   }
 
   /** The list the client sees is the one the policy filtered. */
@@ -98,12 +112,12 @@ export class FromServer {
     else this.forward(encodeLine({ ...message, id: request.clientId }));
   }
 
-  private request(line: ServerLine, bytes: Buffer): void {
+  private request(line: ServerLine, body: Body): void {
     this.context.toClient.add(line.id as JsonRpcId, line.method!);
-    this.forward(bytes);
+    this.forward(body);
   }
 
-  private notification(line: ServerLine, bytes: Buffer): void {
+  private notification(line: ServerLine, body: Body): void {
     if (line.method === 'notifications/tools/list_changed') {
       try {
         this.context.gate.toolsListChanged?.();
@@ -114,14 +128,14 @@ export class FromServer {
       const params = line.parse()?.params;
       if (isObject(params) && isId(params.requestId)) this.context.toClient.take(params.requestId);
     }
-    this.forward(bytes);
+    this.forward(body);
   }
 
   /** Not JSON-RPC (some servers print progress text on stdout): shown on stderr, never forwarded. */
-  private text(bytes: Buffer): void {
-    let text = bytes.toString('utf8', 0, Math.min(bytes.length, TEXT_PREVIEW_CHARS * 4));
-    if (text.length > TEXT_PREVIEW_CHARS || bytes.length > TEXT_PREVIEW_CHARS * 4) {
-      text = `${text.slice(0, TEXT_PREVIEW_CHARS)}… (${bytes.length} bytes)`;
+  private text(head: Buffer, size: number): void {
+    let text = head.toString('utf8', 0, Math.min(head.length, size, TEXT_PREVIEW_CHARS * 4));
+    if (text.length > TEXT_PREVIEW_CHARS || size > TEXT_PREVIEW_CHARS * 4) {
+      text = `${text.slice(0, TEXT_PREVIEW_CHARS)}… (${size} bytes)`;
     }
     this.context.log(`server stdout (not JSON-RPC, not forwarded): ${text}`);
   }
@@ -159,8 +173,9 @@ export class FromServer {
     answerClientError(this.context, request.clientId, { code: RelayErrorCode.internalError, message }, this.context.serverFlow);
   }
 
-  private forward(bytes: Buffer): void {
-    this.context.client.writeLine(bytes, this.context.serverFlow);
+  private forward(body: Body): void {
+    if (Buffer.isBuffer(body)) this.context.client.writeLine(body, this.context.serverFlow);
+    else this.context.client.writeChunks(body as readonly Buffer[], this.context.serverFlow);
   }
 }
 
@@ -183,4 +198,16 @@ function settleWrapperRequest(request: WrapperRequest, line: ServerLine): void {
     request.reject(new ServerRequestError(request.method, error ?? { code: RelayErrorCode.internalError, message: 'unreadable error' }));
   } else if (isObject(message?.result)) request.resolve(message.result);
   else request.reject(new Error(`${request.method}: the server's answer has no result object`));
+}
+
+/** The first chunks of a line, enough to hold its first `bytes` bytes. */
+function headChunks(chunks: readonly Buffer[], bytes: number): Buffer[] {
+  const head: Buffer[] = [];
+  let size = 0;
+  for (const chunk of chunks) {
+    if (size >= bytes) break;
+    head.push(chunk);
+    size += chunk.length;
+  }
+  return head;
 }

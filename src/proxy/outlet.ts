@@ -73,6 +73,18 @@ export class Outlet {
     return true;
   }
 
+  /** Writes a line that came as `chunks` (without its newline) and a newline, without joining them. */
+  writeChunks(chunks: readonly Buffer[], flow: Flow | undefined): boolean {
+    if (!this.writable) return false;
+    const stream = this.stream;
+    stream.cork();
+    for (const chunk of chunks) stream.write(chunk);
+    const ok = stream.write(NEWLINE);
+    stream.uncork();
+    if (!ok) flow?.hold(stream);
+    return true;
+  }
+
   /**
    * Holds writes back until `release`, so the lines written while one input chunk is handled leave
    * in one system call instead of one each. Backpressure is unchanged: `write` still reports a full

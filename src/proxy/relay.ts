@@ -1,7 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { ToolCalls } from './calls.js';
 import { errorText, realTimers, type RelayContext, type Timers } from './context.js';
-import { LineSplitter, type Frame } from './framing.js';
+import { LineSplitter, type Frame, type SplitterOptions } from './framing.js';
 import { FromClient } from './from-client.js';
 import { FromServer } from './from-server.js';
 import type { Gate } from './gate.js';
@@ -90,11 +90,11 @@ class RelaySession implements Relay {
     this.fromServer = new FromServer(context);
     const outlets = [context.client, context.server];
     this.stopReading.push(
-      read(options.server.output, maxMessageBytes, outlets, log, (frame) => this.fromServer.frame(frame), () => {
+      read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
         this.fromServer.gone('the server stopped');
         this.serverEnded();
       }),
-      read(options.client.input, maxMessageBytes, outlets, log, (frame) => fromClient.frame(frame), () => this.endClient()),
+      read(options.client.input, { maxLineBytes: maxMessageBytes }, outlets, log, (frame) => fromClient.frame(frame), () => this.endClient()),
     );
   }
 
@@ -128,13 +128,13 @@ class RelaySession implements Relay {
  */
 function read(
   source: Readable,
-  maxLineBytes: number,
+  framing: SplitterOptions,
   outlets: readonly Outlet[],
   log: (message: string) => void,
   onFrame: (frame: Frame) => void,
   onEnd: () => void,
 ): () => void {
-  const splitter = new LineSplitter({ maxLineBytes });
+  const splitter = new LineSplitter(framing);
   let ended = false;
   const handle = (frames: Frame[]): void => {
     // One message is one write anyway; corking pays from two on.

@@ -1,5 +1,5 @@
 import { classifyLine, isId, isObject } from './classify.js';
-import { scanEnvelope } from './envelope.js';
+import { scanEnvelope, type Envelope } from './envelope.js';
 import type { JsonRpcId } from './jsonrpc.js';
 
 /** What the relay needs to know of a line from the server. */
@@ -22,7 +22,7 @@ export interface ServerLine {
  * need not be parsed to learn its id; it is forwarded as it came). Undefined: not JSON-RPC.
  */
 export function readServerLine(bytes: Buffer, scanAboveBytes: number): ServerLine | undefined {
-  return bytes.length > scanAboveBytes ? scanned(bytes) : parsed(bytes);
+  return bytes.length > scanAboveBytes ? scannedServerLine(scanEnvelope(bytes), () => bytes) : parsed(bytes);
 }
 
 function parsed(bytes: Buffer): ServerLine | undefined {
@@ -43,8 +43,8 @@ function parsed(bytes: Buffer): ServerLine | undefined {
   };
 }
 
-function scanned(bytes: Buffer): ServerLine | undefined {
-  const envelope = scanEnvelope(bytes);
+/** A line whose envelope was read as it arrived; `whole` gives its bytes, only if it must be parsed. */
+export function scannedServerLine(envelope: Envelope, whole: () => Buffer): ServerLine | undefined {
   if (!envelope.wellFormed || envelope.jsonrpc !== '2.0' || envelope.id === 'unreadable') return undefined;
   const { id, method } = envelope;
   let kind: ServerLine['kind'];
@@ -68,7 +68,7 @@ function scanned(bytes: Buffer): ServerLine | undefined {
     resultType: envelope.resultType,
     requestState: envelope.requestState,
     parse: () => {
-      if (message === null) message = parseObject(bytes);
+      if (message === null) message = parseObject(whole());
       return message;
     },
   };

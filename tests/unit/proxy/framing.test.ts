@@ -2,10 +2,14 @@ import { jest } from '@jest/globals';
 import { LineSplitter, type Frame } from '../../../src/proxy/framing.js';
 
 const lines = (frames: Frame[]): string[] =>
-  frames.map((frame) => (frame.kind === 'line' ? frame.bytes.toString('utf8') : `<oversize ${frame.size}>`));
+  frames.map((frame) => {
+    if (frame.kind === 'line') return frame.bytes.toString('utf8');
+    if (frame.kind === 'scanned') return `<scanned ${Buffer.concat(frame.chunks).toString('utf8')}>`;
+    return `<oversize ${frame.size}>`;
+  });
 
-function split(chunks: (string | Buffer)[], maxLineBytes = 1024): string[] {
-  const splitter = new LineSplitter({ maxLineBytes });
+function split(chunks: (string | Buffer)[], maxLineBytes = 1024, scanAboveBytes?: number): string[] {
+  const splitter = new LineSplitter({ maxLineBytes, scanAboveBytes });
   const frames = chunks.flatMap((chunk) => splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
   return lines([...frames, ...splitter.end()]);
 }
@@ -71,6 +75,35 @@ describe('LineSplitter', () => {
       expect(frames).toHaveLength(1);
       expect(frames[0]?.kind === 'line' && frames[0].bytes.length).toBe(size);
       expect(concat).toHaveBeenCalledTimes(1);
+    } finally {
+      concat.mockRestore();
+    }
+  });
+
+  test('above scanAboveBytes a line is handed over as its chunks, its envelope read as they came', () => {
+    expect(split(['{"id":1}\n{"id":', '22}\r', '\n{"a":"bc"}', '\r\nxyz\n'], 64, 8)).toEqual(['{"id":1}', '<scanned {"id":22}>', '<scanned {"a":"bc"}>', 'xyz']);
+    expect(split(['{"id":', '333}\r\n', '123456789\n'], 8, 4)).toEqual(['<oversize 11>', '<oversize 9>']);
+  });
+
+  test('a 50 MB line above scanAboveBytes is never joined, and its size leaves out the \\r', () => {
+    const splitter = new LineSplitter({ maxLineBytes: 64 * 1024 * 1024, scanAboveBytes: 1024 * 1024 });
+    const concat = jest.spyOn(Buffer, 'concat');
+    try {
+      const head = Buffer.from('{"jsonrpc":"2.0","result":{"text":"');
+      const body = Buffer.alloc(64 * 1024, 0x61);
+      const frames: Frame[] = [...splitter.push(head)];
+      for (let i = 0; i < 800; i += 1) frames.push(...splitter.push(body));
+      frames.push(...splitter.push(Buffer.from('"},"id":"big"}\r')), ...splitter.push(Buffer.from('\n')));
+      expect(frames).toHaveLength(1);
+      const [frame] = frames;
+      if (frame?.kind !== 'scanned') throw new Error(`expected a scanned frame, got ${frame?.kind}`);
+      expect(frame.chunks).toHaveLength(802);
+      expect(frame.size).toBe(head.length + 800 * body.length + 14);
+      expect(frame.chunks.reduce((sum, chunk) => sum + chunk.length, 0)).toBe(frame.size);
+      expect(frame.envelope).toMatchObject({ wellFormed: true, id: 'big', hasResult: true });
+      // Only the scanner's few short captures (jsonrpc, id) are joined, never the line.
+      const joined = concat.mock.calls.map(([list]) => list.reduce((sum, piece) => sum + piece.length, 0));
+      expect(joined.every((size) => size < 100)).toBe(true);
     } finally {
       concat.mockRestore();
     }

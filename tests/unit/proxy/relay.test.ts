@@ -132,6 +132,24 @@ describe('relay: server to client', () => {
     expect(await h.client.received.response('L')).toEqual(result('L', { tools: [{ name: 'open' }], nextCursor: 'c' }));
   });
 
+  test('long lines sent in pieces: a tools/list answer is still filtered, text still goes to the log, blanks are skipped', async () => {
+    const { gate } = recordingGate([], {
+      filterToolsList: (list) => ({ ...list, tools: (list.tools as Message[]).filter((t) => t.name !== 'secret') }),
+    });
+    const h = relayHarness({ gate, scanAboveBytes: 64 });
+    h.client.send(request('L', 'tools/list'));
+    await h.server.received.next();
+    const tools = [{ name: 'open', description: 'd'.repeat(300) }, { name: 'secret' }];
+    const answer = Buffer.from(`${JSON.stringify(result('L', { tools }))}\r\n`);
+    for (let at = 0; at < answer.length; at += 50) h.server.send(answer.subarray(at, at + 50));
+    expect(await h.client.received.response('L')).toEqual(result('L', { tools: [tools[0]!] }));
+    h.server.send(`${' '.repeat(100)}\n`);
+    h.server.send(`progress: ${'.'.repeat(3000)}\n`);
+    h.server.send(result('after'));
+    expect(await h.client.received.response('after')).toEqual(result('after'));
+    expect(h.logs).toEqual([expect.stringMatching(/^server stdout \(not JSON-RPC, not forwarded\): progress: \.+… \(3010 bytes\)$/)]);
+  });
+
   test('list_changed reaches the gate and the client', async () => {
     let changed = 0;
     const { gate } = recordingGate([], { toolsListChanged: () => (changed += 1) });
