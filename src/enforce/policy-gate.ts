@@ -30,9 +30,8 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
   const enforcing = (policy: CompiledPolicy): boolean => !options.monitor && policy.mode !== 'monitor';
 
   function decide(policy: CompiledPolicy, call: ToolCall): Decision {
-    const facts = { tool: call.name, arguments: call.arguments, grant: options.grant, session: options.session };
-    if (policy.inputSchema !== 'enforce') return evaluate(policy, facts);
-    return evaluate(policy, { ...facts, advertisedSchema: advertised.check(call.name) });
+    if (policy.inputSchema !== 'enforce') return evaluate(policy, { tool: call.name, arguments: call.arguments, grant: options.grant, session: options.session });
+    return evaluate(policy, { tool: call.name, arguments: call.arguments, grant: options.grant, session: options.session, advertisedSchema: advertised.check(call.name) });
   }
 
   /** The server has not listed the tool yet: ask it once (all pages) before refusing the call. */
