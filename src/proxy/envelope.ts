@@ -30,9 +30,21 @@ export type Envelope =
       errorCode: number | undefined;
     };
 
-type Target = 'jsonrpc' | 'id' | 'method' | 'isError' | 'resultType' | 'requestState' | 'code';
+export type Target = 'jsonrpc' | 'id' | 'method' | 'isError' | 'resultType' | 'requestState' | 'code';
 
-const RESULT_MEMBERS: ReadonlySet<string> = new Set(['isError', 'resultType', 'requestState']);
+export const TOP_LEVEL_MEMBERS: ReadonlySet<string> = new Set(['jsonrpc', 'id', 'method']);
+export const RESULT_MEMBERS: ReadonlySet<string> = new Set(['isError', 'resultType', 'requestState']);
+
+/** The top-level member a partial scan stopped inside, and what it had read before. */
+export interface OpenMember {
+  key: string;
+  bracket: '{' | '[';
+  /** the raw JSON text of each value read, undefined when too long to keep */
+  values: ReadonlyMap<Target, string | undefined>;
+  /** top-level keys seen, this one included */
+  seen: ReadonlySet<string>;
+  memberCount: number;
+}
 
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
@@ -175,25 +187,23 @@ export class EnvelopeScanner {
 
   finish(): Envelope {
     if (this.broken || !this.closed || this.inString) return { wellFormed: false };
-    const jsonrpc = this.read('jsonrpc');
-    const id = this.read('id');
-    const method = this.read('method');
-    const code = this.read('code');
-    const resultType = this.read('resultType');
-    const requestState = this.read('requestState');
+    return envelopeOf(this.values, this.seen, this.memberCount);
+  }
+
+  /**
+   * Where a scan fed only the first part of a line stands, when that is inside the value of a
+   * top-level member (as it is deep in a large result): what the end of the line must be joined
+   * with. Undefined when the scan stands anywhere else, or the bytes so far are not an object.
+   */
+  openMember(): OpenMember | undefined {
+    const bracket = this.stack[1];
+    if (this.broken || bracket === undefined || this.member === undefined || this.value !== undefined) return undefined;
     return {
-      wellFormed: true,
-      jsonrpc: typeof jsonrpc === 'string' ? jsonrpc : undefined,
+      key: this.member,
+      bracket: bracket === OBJECT ? '{' : '[',
+      values: this.values,
+      seen: this.seen,
       memberCount: this.memberCount,
-      id: !this.seen.has('id') ? undefined : id === null || typeof id === 'string' || typeof id === 'number' ? id : 'unreadable',
-      method: typeof method === 'string' ? method : undefined,
-      hasMethod: this.seen.has('method'),
-      hasResult: this.seen.has('result'),
-      hasError: this.seen.has('error'),
-      resultIsError: this.read('isError') === true,
-      resultType: typeof resultType === 'string' ? resultType : undefined,
-      requestState: typeof requestState === 'string' ? requestState : undefined,
-      errorCode: typeof code === 'number' ? code : undefined,
     };
   }
 
@@ -273,7 +283,7 @@ export class EnvelopeScanner {
     if (depth === 1) {
       this.member = key;
       this.seen.add(key);
-      if (key === 'jsonrpc' || key === 'id' || key === 'method') target = key;
+      if (TOP_LEVEL_MEMBERS.has(key)) target = key as Target;
     } else if (depth === 2 && this.member === 'result' && RESULT_MEMBERS.has(key)) target = key as Target;
     else if (depth === 2 && this.member === 'error' && key === 'code') target = 'code';
     if (target === undefined) return false;
@@ -286,19 +296,42 @@ export class EnvelopeScanner {
     this.value = undefined;
     this.values.set(target, capture.text());
   }
+}
 
-  private read(target: Target): unknown {
-    const raw = this.values.get(target);
+/** The envelope of an object whose tracked values (raw JSON text) and top-level keys are known. */
+export function envelopeOf(values: ReadonlyMap<Target, string | undefined>, seen: ReadonlySet<string>, memberCount: number): Envelope {
+  const read = (target: Target): unknown => {
+    const raw = values.get(target);
     if (raw === undefined) return undefined;
     try {
       return JSON.parse(raw);
     } catch {
       return undefined;
     }
-  }
+  };
+  const jsonrpc = read('jsonrpc');
+  const id = read('id');
+  const method = read('method');
+  const code = read('code');
+  const resultType = read('resultType');
+  const requestState = read('requestState');
+  return {
+    wellFormed: true,
+    jsonrpc: typeof jsonrpc === 'string' ? jsonrpc : undefined,
+    memberCount,
+    id: !seen.has('id') ? undefined : id === null || typeof id === 'string' || typeof id === 'number' ? id : 'unreadable',
+    method: typeof method === 'string' ? method : undefined,
+    hasMethod: seen.has('method'),
+    hasResult: seen.has('result'),
+    hasError: seen.has('error'),
+    resultIsError: read('isError') === true,
+    resultType: typeof resultType === 'string' ? resultType : undefined,
+    requestState: typeof requestState === 'string' ? requestState : undefined,
+    errorCode: typeof code === 'number' ? code : undefined,
+  };
 }
 
-function decodeKey(raw: string): string | undefined {
+export function decodeKey(raw: string): string | undefined {
   if (!raw.includes('\\')) return raw;
   try {
     return JSON.parse(`"${raw}"`) as string;

@@ -1,3 +1,4 @@
+import { readTail, joinEnvelope } from './envelope-tail.js';
 import { EnvelopeScanner, type Envelope } from './envelope.js';
 
 /**
@@ -12,14 +13,21 @@ export type Frame =
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
+/**
+ * A long line's envelope is read from its first and last bytes: this many at each end. A large
+ * answer is one large member (`result`) between small ones, so reading the ends is enough; when
+ * they do not tell, the whole line is scanned.
+ */
+const HEAD_BYTES = 64 * 1024;
+const TAIL_BYTES = 64 * 1024;
 
 export interface SplitterOptions {
   /** longer lines are dropped as they pass (an `oversize` frame) */
   maxLineBytes: number;
   /**
-   * Longer lines are scanned for their envelope chunk by chunk and handed over as those chunks
-   * (a `scanned` frame), never joined: a 16 MB answer is neither parsed nor copied. Without it,
-   * every line within the limit is joined.
+   * Longer lines are handed over as the chunks they came in (a `scanned` frame), never joined,
+   * with their envelope read from their two ends: a 16 MB answer is neither parsed, copied nor
+   * read byte by byte. Without it, every line within the limit is joined.
    */
   scanAboveBytes?: number;
 }
@@ -34,7 +42,9 @@ export class LineSplitter {
   private readonly scanAboveBytes: number;
   private chunks: Buffer[] = [];
   private length = 0;
+  /** reads the line's first bytes once it is long; every byte of it once it is over the limit */
   private scanner: EnvelopeScanner | undefined;
+  private scanned = 0;
   private dropping = false;
 
   constructor(options: SplitterOptions) {
@@ -64,38 +74,74 @@ export class LineSplitter {
   private append(piece: Buffer): void {
     if (piece.length === 0) return;
     this.length += piece.length;
-    if (this.scanner) {
-      this.scanner.feed(piece);
-      if (this.dropping) return;
+    if (this.dropping) {
+      this.scanner!.feed(piece);
+      return;
     }
     this.chunks.push(piece);
     if (this.length <= this.scanAboveBytes) return;
-    if (this.scanner === undefined) {
+    if (this.length > this.maxLineBytes) {
+      // Its bytes are let go as they come, so the envelope must be read from every one of them.
+      this.dropping = true;
       this.scanner = new EnvelopeScanner();
       for (const held of this.chunks) this.scanner.feed(held);
-    }
-    if (this.length > this.maxLineBytes) {
-      this.dropping = true;
       this.chunks = [];
+      return;
     }
+    if (this.scanner === undefined) {
+      this.scanner = new EnvelopeScanner();
+      for (const held of this.chunks) this.scanHead(held);
+    } else this.scanHead(piece);
+  }
+
+  private scanHead(piece: Buffer): void {
+    if (this.scanned >= HEAD_BYTES) return;
+    this.scanner!.feed(piece);
+    this.scanned += piece.length;
   }
 
   private takeLine(): Frame {
     const size = this.length;
     const { scanner, chunks, dropping } = this;
+    const wholeScanned = this.scanned === size;
     this.chunks = [];
     this.length = 0;
     this.scanner = undefined;
+    this.scanned = 0;
     this.dropping = false;
     if (scanner && dropping) return { kind: 'oversize', size, envelope: scanner.finish() };
     if (scanner) {
       const trimmed = withoutCarriageReturn(chunks);
-      return { kind: 'scanned', chunks, size: trimmed ? size - 1 : size, envelope: scanner.finish() };
+      const envelope = wholeScanned ? scanner.finish() : longLineEnvelope(scanner, chunks);
+      return { kind: 'scanned', chunks, size: trimmed ? size - 1 : size, envelope };
     }
     let bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, bytes.length - 1);
     return { kind: 'line', bytes };
   }
+}
+
+/** The envelope of a long line whose head was scanned: joined with its tail, else read in full. */
+function longLineEnvelope(head: EnvelopeScanner, chunks: readonly Buffer[]): Envelope {
+  const open = head.openMember();
+  const tail = open && readTail(lastBytes(chunks, TAIL_BYTES));
+  const joined = open && tail && joinEnvelope(open, tail);
+  if (joined) return joined;
+  const scanner = new EnvelopeScanner();
+  for (const chunk of chunks) scanner.feed(chunk);
+  return scanner.finish();
+}
+
+/** At least the last `bytes` bytes of the chunks (all of them if fewer), as one buffer. */
+function lastBytes(chunks: readonly Buffer[], bytes: number): Buffer {
+  let first = chunks.length;
+  let size = 0;
+  while (first > 0 && size < bytes) {
+    first -= 1;
+    size += chunks[first]!.length;
+  }
+  const tail = first === chunks.length - 1 ? chunks[first]! : Buffer.concat(chunks.slice(first), size);
+  return tail.length > bytes ? tail.subarray(tail.length - bytes) : tail;
 }
 
 /** Drops one `\r` ending the last chunk (the chunks are never empty); true if there was one. */

@@ -101,9 +101,10 @@ describe('LineSplitter', () => {
       expect(frame.size).toBe(head.length + 800 * body.length + 14);
       expect(frame.chunks.reduce((sum, chunk) => sum + chunk.length, 0)).toBe(frame.size);
       expect(frame.envelope).toMatchObject({ wellFormed: true, id: 'big', hasResult: true });
-      // Only the scanner's few short captures (jsonrpc, id) are joined, never the line.
+      // Only the scanner's short captures (jsonrpc, id) and the last bytes it reads back from are
+      // joined, never the line.
       const joined = concat.mock.calls.map(([list]) => list.reduce((sum, piece) => sum + piece.length, 0));
-      expect(joined.every((size) => size < 100)).toBe(true);
+      expect(Math.max(...joined)).toBeLessThanOrEqual(128 * 1024);
     } finally {
       concat.mockRestore();
     }
