@@ -24,7 +24,8 @@ export class FromClient {
       return;
     }
     // Every client line is parsed: the relay reads the client without a scan threshold, so lines
-    // come whole; were one handed over in chunks, it is joined here.
+    // come whole (and are never streamed); were one handed over in chunks, it is joined here.
+    if (frame.kind !== 'line' && frame.kind !== 'scanned') return;
     const bytes = frame.kind === 'line' ? frame.bytes : joinChunks(frame);
     if (isBlank(bytes)) return;
     const classified = classifyLine(bytes);

@@ -10,7 +10,7 @@ import { ClientBoundRequests, ServerBoundRequests } from './pending.js';
 import { Upstream } from './upstream.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-export const DEFAULT_SCAN_ABOVE_BYTES = 1024 * 1024;
+export const DEFAULT_SCAN_ABOVE_BYTES = 64 * 1024;
 
 export interface RelayOptions {
   /** the MCP client: we read its requests from `input` and write to `output` */
@@ -20,7 +20,10 @@ export interface RelayOptions {
   gate: Gate;
   /** longest line accepted in either direction, newline not counted */
   maxMessageBytes?: number;
-  /** server lines longer than this are scanned for their envelope, not parsed */
+  /**
+   * Server lines longer than this are not parsed: their envelope is read from their ends, and an
+   * answer that goes to the client as it came is passed on piece by piece as it arrives.
+   */
   scanAboveBytes?: number;
   /** the wrapper's own messages (one line each, no prefix); stdout is never used */
   log?: (message: string) => void;
@@ -90,7 +93,7 @@ class RelaySession implements Relay {
     this.fromServer = new FromServer(context);
     const outlets = [context.client, context.server];
     this.stopReading.push(
-      read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
+      read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes, stream: (head) => this.fromServer.mayStream(head) }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
         this.fromServer.gone('the server stopped');
         this.serverEnded();
       }),
