@@ -1,13 +1,76 @@
-import { randomUUID } from 'node:crypto';
 import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
 import type { Acquisition, Budget, LimitStore, Ticket } from './types.js';
 
-/** Admission times of one key, oldest first, with the ticket that made each. */
-interface KeyLog {
-  at: number[];
-  tickets: string[];
+/**
+ * Admission times of one key, oldest first, with the ticket that made each. Entries leave from the
+ * front by moving `head`, not by shifting the arrays: a budget of a million calls an hour keeps a
+ * million entries, and dropping the oldest must not cost a million moves.
+ */
+class KeyLog {
+  private at: number[] = [];
+  private tickets: number[] = [];
+  private head = 0;
+
   /** longest window the key was last acquired with; the sweep prunes by it */
-  windowMs: number;
+  constructor(public windowMs: number) {}
+
+  get size(): number {
+    return this.at.length - this.head;
+  }
+
+  /** Position of the first entry later than `t` (entries are sorted). */
+  firstAfter(t: number): number {
+    const at = this.at;
+    let low = this.head;
+    let high = at.length;
+    while (low < high) {
+      const mid = (low + high) >>> 1;
+      if (at[mid]! > t) high = mid;
+      else low = mid + 1;
+    }
+    return low;
+  }
+
+  /** Entries from `position` to the end. */
+  countFrom(position: number): number {
+    return this.at.length - position;
+  }
+
+  timeAt(position: number): number | undefined {
+    return this.at[position];
+  }
+
+  dropUpTo(t: number): void {
+    this.head = this.firstAfter(t);
+    // Compacted once the dropped front outweighs what is kept, so memory follows the window.
+    if (this.head > 1024 && this.head * 2 > this.at.length) {
+      this.at = this.at.slice(this.head);
+      this.tickets = this.tickets.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Keeps the log sorted even if the clock stepped back. */
+  insert(atMs: number, ticket: number): void {
+    const last = this.at[this.at.length - 1];
+    if (this.size === 0 || last === undefined || atMs >= last) {
+      this.at.push(atMs);
+      this.tickets.push(ticket);
+      return;
+    }
+    const index = this.firstAfter(atMs);
+    this.at.splice(index, 0, atMs);
+    this.tickets.splice(index, 0, ticket);
+  }
+
+  /** Removes the entry `ticket` made; false when it is not (or no longer) here. */
+  remove(ticket: number): boolean {
+    const index = this.tickets.indexOf(ticket, this.head);
+    if (index < 0) return false;
+    this.at.splice(index, 1);
+    this.tickets.splice(index, 1);
+    return true;
+  }
 }
 
 /** How often, in clock time, keys nobody asks for any more are swept away. */
@@ -18,6 +81,8 @@ export class MemoryStore implements LimitStore {
   readonly kind = 'memory' as const;
   private readonly logs = new Map<string, KeyLog>();
   private nextSweepMs = Number.NEGATIVE_INFINITY;
+  /** tickets only need to be unique within this process */
+  private lastTicket = 0;
 
   acquire(budgets: readonly Budget[], nowMs: number): Acquisition {
     const windows = longestWindowByKey(budgets);
@@ -25,43 +90,47 @@ export class MemoryStore implements LimitStore {
       const log = this.logs.get(key);
       if (log) {
         log.windowMs = windowMs;
-        dropUpTo(log, windowStart(nowMs, windowMs));
+        log.dropUpTo(windowStart(nowMs, windowMs));
       }
     }
-    const firstInWindow = budgets.map((budget) => {
+    const firstInWindow: (number | undefined)[] = [];
+    const used: number[] = [];
+    let blockedIndex = -1;
+    for (const [index, budget] of budgets.entries()) {
       const log = this.logs.get(budget.key);
-      return log ? firstAfter(log.at, windowStart(nowMs, budget.windowMs)) : 0;
-    });
-    const used = budgets.map((budget, i) => (this.logs.get(budget.key)?.at.length ?? 0) - (firstInWindow[i] ?? 0));
-    const blockedIndex = budgets.findIndex((budget, i) => (used[i] ?? 0) >= budget.max);
+      const first = log?.firstAfter(windowStart(nowMs, budget.windowMs));
+      firstInWindow.push(first);
+      const count = log && first !== undefined ? log.countFrom(first) : 0;
+      used.push(count);
+      if (blockedIndex < 0 && count >= budget.max) blockedIndex = index;
+    }
     const blocked = budgets[blockedIndex];
     if (blocked) {
-      const over = (used[blockedIndex] ?? 0) - blocked.max;
-      const entry = this.logs.get(blocked.key)?.at[(firstInWindow[blockedIndex] ?? 0) + over];
+      const over = used[blockedIndex]! - blocked.max;
+      const first = firstInWindow[blockedIndex];
+      const entry = first === undefined ? undefined : this.logs.get(blocked.key)?.timeAt(first + over);
       return { admitted: false, blockedIndex, retryAfterMs: retryAfterMs(blocked, nowMs, entry), used };
     }
 
-    const id = randomUUID();
+    this.lastTicket += 1;
+    const ticket = this.lastTicket;
     for (const [key, windowMs] of windows) {
       let log = this.logs.get(key);
       if (!log) {
-        log = { at: [], tickets: [], windowMs };
+        log = new KeyLog(windowMs);
         this.logs.set(key, log);
       }
-      insert(log, nowMs, id);
+      log.insert(nowMs, ticket);
     }
     this.sweep(nowMs);
-    return { admitted: true, ticket: { id, keys: [...windows.keys()], atMs: nowMs }, used: used.map((n) => n + 1) };
+    return { admitted: true, ticket: { id: String(ticket), keys: [...windows.keys()], atMs: nowMs }, used: used.map((n) => n + 1) };
   }
 
   release(ticket: Ticket): void {
+    const id = Number(ticket.id);
     for (const key of ticket.keys) {
       const log = this.logs.get(key);
-      const index = log ? log.tickets.indexOf(ticket.id) : -1;
-      if (!log || index < 0) continue;
-      log.at.splice(index, 1);
-      log.tickets.splice(index, 1);
-      if (log.at.length === 0) this.logs.delete(key);
+      if (log?.remove(id) && log.size === 0) this.logs.delete(key);
     }
   }
 
@@ -73,34 +142,8 @@ export class MemoryStore implements LimitStore {
     if (nowMs < this.nextSweepMs) return;
     this.nextSweepMs = nowMs + sweepEveryMs;
     for (const [key, log] of this.logs) {
-      dropUpTo(log, windowStart(nowMs, log.windowMs));
-      if (log.at.length === 0) this.logs.delete(key);
+      log.dropUpTo(windowStart(nowMs, log.windowMs));
+      if (log.size === 0) this.logs.delete(key);
     }
   }
-}
-
-/** Index of the first entry later than `t` (entries are sorted). */
-function firstAfter(at: readonly number[], t: number): number {
-  let low = 0;
-  let high = at.length;
-  while (low < high) {
-    const mid = (low + high) >>> 1;
-    if ((at[mid] ?? 0) > t) high = mid;
-    else low = mid + 1;
-  }
-  return low;
-}
-
-function dropUpTo(log: KeyLog, t: number): void {
-  const count = firstAfter(log.at, t);
-  if (count === 0) return;
-  log.at.splice(0, count);
-  log.tickets.splice(0, count);
-}
-
-/** Keeps the log sorted even if the clock stepped back. */
-function insert(log: KeyLog, atMs: number, ticket: string): void {
-  const index = firstAfter(log.at, atMs);
-  log.at.splice(index, 0, atMs);
-  log.tickets.splice(index, 0, ticket);
 }

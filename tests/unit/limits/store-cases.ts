@@ -34,10 +34,10 @@ export const storeCases: StoreCase[] = [
     open() {
       const store = new MemoryStore();
       // The memory store has no outside view; its log is read directly.
-      const logs = (store as unknown as { logs: Map<string, { at: number[] }> }).logs;
+      const logs = (store as unknown as { logs: Map<string, { size: number }> }).logs;
       return {
         store,
-        storedEntries: async (key) => logs.get(key)?.at.length ?? 0,
+        storedEntries: async (key) => logs.get(key)?.size ?? 0,
         dispose: () => store.close(),
       };
     },

@@ -77,6 +77,30 @@ describe('memory store', () => {
     store.acquire([budget], t0);
     expect(store.acquire([budget], t0 + 5_001)).toMatchObject({ admitted: false, retryAfterMs: minute - 5_001 });
   });
+
+  test('a large budget under steady use keeps memory to about its window, and the oldest leave cheaply', () => {
+    const store = new MemoryStore();
+    const budget = { key: 'k', windowMs: 10_000, max: 1_000_000 };
+    const logs = (store as unknown as { logs: Map<string, { size: number; at: number[] }> }).logs;
+    for (let step = 0; step < 100_000; step += 1) {
+      expect(store.acquire([budget], t0 + step)).toMatchObject({ admitted: true });
+    }
+    // 10,000 in the window; the arrays hold at most about twice that before they are compacted.
+    expect(logs.get('k')?.size).toBe(10_000);
+    expect(logs.get('k')?.at.length).toBeLessThanOrEqual(2 * 10_000 + 1_024);
+  });
+
+  test('a refund removes exactly the admission it was given for', () => {
+    const store = new MemoryStore();
+    const budget = { key: 'k', windowMs: minute, max: 2 };
+    const first = store.acquire([budget], t0);
+    store.acquire([budget], t0 + 1);
+    if (!first.admitted) throw new Error('expected an admission');
+    store.release(first.ticket);
+    store.release(first.ticket);
+    expect(store.acquire([budget], t0 + 2)).toMatchObject({ admitted: true, used: [2] });
+    expect(store.acquire([budget], t0 + 3)).toMatchObject({ admitted: false });
+  });
 });
 
 describe('redis store', () => {
