@@ -1,3 +1,4 @@
+import { canonicalJson } from './canonical-json.js';
 import type { AdvertisedSchemaCheck } from './advertised.js';
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from './compile.js';
 import type { Scope } from './types.js';
@@ -212,16 +213,4 @@ function valueAt(root: unknown, path: readonly string[]): string {
     } else return '(absent)';
   }
   return value === undefined ? '(absent)' : canonicalJson(value);
-}
-
-/** JSON with object keys sorted, so {a,b} and {b,a} are the same budget. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (typeof value === 'object' && value !== null) {
-    const entries = Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
-    return `{${entries.join(',')}}`;
-  }
-  return JSON.stringify(value) ?? 'null';
 }

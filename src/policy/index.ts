@@ -24,6 +24,7 @@ export {
   type DenyDecision,
   type ToolDescription,
 } from './evaluate.js';
+export { canonicalJson } from './canonical-json.js';
 export { locateFindings, type Finding } from './findings.js';
 export { JsonSource } from './json-source.js';
 export { lintPolicy } from './lint.js';
