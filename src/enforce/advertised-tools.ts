@@ -1,12 +1,13 @@
-import { compileAdvertisedSchemas, type AdvertisedSchemaCheck } from '../policy/index.js';
+import { canonicalJson, compileAdvertisedSchemas, type AdvertisedSchemaCheck } from '../policy/index.js';
 
 /**
  * The input schemas the server advertised in tools/list, compiled on first use. Forgotten when the
- * server says its list changed, so the next check uses the new schemas.
+ * server says its list changed, so the next check uses the new schemas; a list that repeats a
+ * schema keeps its compiled check (clients list tools often, and compiling costs milliseconds).
  */
 export class AdvertisedTools {
   private schemas = new Map<string, unknown>();
-  private compiled = new Map<string, AdvertisedSchemaCheck>();
+  private compiled = new Map<string, { check: AdvertisedSchemaCheck; from: string }>();
   /** Whether a whole tools/list (every page) has been seen since the last change. */
   private complete = false;
 
@@ -19,7 +20,8 @@ export class AdvertisedTools {
       const { name, inputSchema } = tool as { name?: unknown; inputSchema?: unknown };
       if (typeof name !== 'string') continue;
       this.schemas.set(name, inputSchema);
-      this.compiled.delete(name);
+      const compiled = this.compiled.get(name);
+      if (compiled !== undefined && compiled.from !== canonicalJson(inputSchema ?? null)) this.compiled.delete(name);
     }
     if (typeof result.nextCursor !== 'string') this.complete = true;
   }
@@ -40,11 +42,11 @@ export class AdvertisedTools {
 
   check(tool: string): AdvertisedSchemaCheck | undefined {
     if (!this.schemas.has(tool)) return undefined;
-    let check = this.compiled.get(tool);
-    if (check === undefined) {
-      check = compileAdvertisedSchemas([{ name: tool, inputSchema: this.schemas.get(tool) }]).get(tool);
-      if (check !== undefined) this.compiled.set(tool, check);
-    }
+    const compiled = this.compiled.get(tool);
+    if (compiled !== undefined) return compiled.check;
+    const inputSchema = this.schemas.get(tool);
+    const check = compileAdvertisedSchemas([{ name: tool, inputSchema }]).get(tool);
+    if (check !== undefined) this.compiled.set(tool, { check, from: canonicalJson(inputSchema ?? null) });
     return check;
   }
 }
