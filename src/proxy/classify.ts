@@ -1,5 +1,4 @@
 import { isUtf8 } from 'node:buffer';
-import { scanEnvelope } from './envelope.js';
 import {
   JsonRpcErrorCode,
   type JsonRpcId,
@@ -74,8 +73,30 @@ function classifyObject(value: Json): Classified {
  * the first would read another message, so such a line is never forwarded as its original bytes.
  */
 export function hasDuplicateMembers(bytes: Buffer, message: object): boolean {
-  const envelope = scanEnvelope(bytes);
-  return !envelope.wellFormed || envelope.memberCount !== Object.keys(message).length;
+  return topLevelMemberCount(bytes) !== Object.keys(message).length;
+}
+
+/**
+ * Members of the top-level object of a line JSON.parse read as an object: the colons at depth 1
+ * outside strings. The line is known to be valid JSON, so nothing else needs checking.
+ */
+function topLevelMemberCount(bytes: Buffer): number {
+  let depth = 0;
+  let count = 0;
+  let inString = false;
+  for (let i = 0; i < bytes.length; i += 1) {
+    const byte = bytes[i]!;
+    if (inString) {
+      if (byte === 0x5c) i += 1;
+      else if (byte === 0x22) inString = false;
+      continue;
+    }
+    if (byte === 0x22) inString = true;
+    else if (byte === 0x7b || byte === 0x5b) depth += 1;
+    else if (byte === 0x7d || byte === 0x5d) depth -= 1;
+    else if (byte === 0x3a && depth === 1) count += 1;
+  }
+  return count;
 }
 
 /** Absent is the only "no id": 0 and "" are ids. */

@@ -52,6 +52,12 @@ describe('hasDuplicateMembers', () => {
     expect(check('{"jsonrpc":"2.0","method":"a","m\\u0065thod":"b","id":1}')).toBe(true);
     expect(check('{"jsonrpc":"2.0","method":"a","params":{"x":1,"x":2},"id":1}')).toBe(false);
   });
+
+  test('colons and brackets inside strings, escaped quotes and nested arrays are not members', () => {
+    expect(check('{"a:b":"c:{[d","e\\\\":"f\\\\\\":g","h":[{"i":1},[":"]],"j":{}}')).toBe(false);
+    expect(check('{"a:b":"c:{[d","e\\\\":"f\\\\\\":g","h":[{"i":1},[":"]],"j":{},"a:b":1}')).toBe(true);
+    expect(check(' { "id" : 1 , "id" : 2 } ')).toBe(true);
+  });
 });
 
 describe('isBlank', () => {
