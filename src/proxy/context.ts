@@ -22,7 +22,7 @@ export interface RelayContext {
   readonly now: () => number;
   readonly timers: Timers;
   readonly maxMessageBytes: number;
-  /** server lines longer than this are scanned for their envelope instead of parsed */
+  /** server lines longer than this have their envelope read from their ends instead of parsed */
   readonly scanAboveBytes: number;
   /** the server's stdin */
   readonly server: Outlet;

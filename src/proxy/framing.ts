@@ -1,20 +1,15 @@
 import { readTail, joinEnvelope } from './envelope-tail.js';
-import { EnvelopeScanner, type Envelope, type OpenMember } from './envelope.js';
+import { EnvelopeScanner, type Envelope } from './envelope.js';
 
 /**
  * What the splitter found in the byte stream: a whole line (without `\n` and without one trailing
- * `\r`); a long line kept as the chunks it came in, with its envelope; a line longer than the
- * limit, whose bytes were dropped as they came; or the pieces of a long line passed on as they
- * came (`stream`), then the line's end (`streamed`). A streamed line that goes over the limit is
- * cut (`stream-cut`), its remaining bytes dropped, and its end is still reported.
+ * `\r`); a long line kept as the chunks it came in, with the envelope read while they arrived; or
+ * a line longer than the limit, whose bytes were scanned and dropped as they came.
  */
 export type Frame =
   | { kind: 'line'; bytes: Buffer }
   | { kind: 'scanned'; chunks: Buffer[]; size: number; envelope: Envelope }
-  | { kind: 'oversize'; size: number; envelope: Envelope }
-  | { kind: 'stream'; chunks: Buffer[] }
-  | { kind: 'stream-cut' }
-  | { kind: 'streamed'; size: number; envelope: Envelope; cut: boolean };
+  | { kind: 'oversize'; size: number; envelope: Envelope };
 
 const NEWLINE = 0x0a;
 const CARRIAGE_RETURN = 0x0d;
@@ -35,11 +30,6 @@ export interface SplitterOptions {
    * read byte by byte. Without it, every line within the limit is joined.
    */
   scanAboveBytes?: number;
-  /**
-   * Asked once for each line that gets longer than `scanAboveBytes`, with what the first bytes
-   * of it say: whether to pass it on piece by piece (`stream` frames) instead of keeping it whole.
-   */
-  stream?: (head: OpenMember) => boolean;
 }
 
 /**
@@ -50,23 +40,16 @@ export interface SplitterOptions {
 export class LineSplitter {
   private readonly maxLineBytes: number;
   private readonly scanAboveBytes: number;
-  private readonly stream: ((head: OpenMember) => boolean) | undefined;
   private chunks: Buffer[] = [];
   private length = 0;
   /** reads the line's first bytes once it is long; every byte of it once it is over the limit */
   private scanner: EnvelopeScanner | undefined;
   private scanned = 0;
   private dropping = false;
-  /** the line is being passed on; `chunks` then holds only its last bytes, for the envelope */
-  private streaming = false;
-  private held = 0;
-  /** a streamed piece ended in `\r`: held back, since it may be the one that ends the line */
-  private carriageReturn = false;
 
   constructor(options: SplitterOptions) {
     this.maxLineBytes = options.maxLineBytes;
     this.scanAboveBytes = Math.min(options.scanAboveBytes ?? Infinity, options.maxLineBytes);
-    this.stream = options.stream;
   }
 
   push(chunk: Buffer): Frame[] {
@@ -75,7 +58,7 @@ export class LineSplitter {
     while (start < chunk.length) {
       const newline = chunk.indexOf(NEWLINE, start);
       const end = newline === -1 ? chunk.length : newline;
-      this.append(chunk.subarray(start, end), frames);
+      this.append(chunk.subarray(start, end));
       if (newline === -1) break;
       frames.push(this.takeLine());
       start = newline + 1;
@@ -88,24 +71,11 @@ export class LineSplitter {
     return this.length > 0 || this.scanner ? [this.takeLine()] : [];
   }
 
-  private append(piece: Buffer, frames: Frame[]): void {
+  private append(piece: Buffer): void {
     if (piece.length === 0) return;
     this.length += piece.length;
     if (this.dropping) {
-      if (!this.streaming) this.scanner!.feed(piece);
-      else this.keepTail(piece);
-      return;
-    }
-    if (this.streaming) {
-      if (this.length > this.maxLineBytes) {
-        this.dropping = true;
-        frames.push({ kind: 'stream-cut' });
-        this.keepTail(piece);
-        return;
-      }
-      this.scanHead(piece);
-      this.keepTail(piece);
-      frames.push({ kind: 'stream', chunks: this.passOn([piece]) });
+      this.scanner!.feed(piece);
       return;
     }
     this.chunks.push(piece);
@@ -121,14 +91,6 @@ export class LineSplitter {
     if (this.scanner === undefined) {
       this.scanner = new EnvelopeScanner();
       for (const held of this.chunks) this.scanHead(held);
-      const head = this.scanner.openMember();
-      if (head && this.stream?.(head)) {
-        this.streaming = true;
-        const held = this.chunks;
-        frames.push({ kind: 'stream', chunks: this.passOn(held) });
-        this.chunks = [];
-        for (const chunk of held) this.keepTail(chunk);
-      }
     } else this.scanHead(piece);
   }
 
@@ -138,41 +100,19 @@ export class LineSplitter {
     this.scanned += piece.length;
   }
 
-  /** A streaming line keeps only its last bytes: enough to read its envelope from the end. */
-  private keepTail(piece: Buffer): void {
-    this.chunks.push(piece);
-    this.held += piece.length;
-    while (this.chunks.length > 1 && this.held - this.chunks[0]!.length >= TAIL_BYTES) this.held -= this.chunks.shift()!.length;
-  }
-
-  /** The pieces to pass on, with a `\r` that ended the previous ones and one ending these held back. */
-  private passOn(pieces: Buffer[]): Buffer[] {
-    const out = this.carriageReturn ? [CARRIAGE_RETURN_BYTE, ...pieces] : [...pieces];
-    this.carriageReturn = withoutCarriageReturn(out);
-    return out;
-  }
-
   private takeLine(): Frame {
     const size = this.length;
-    const { scanner, chunks, dropping, streaming, carriageReturn, held } = this;
+    const { scanner, chunks, dropping } = this;
     const wholeScanned = this.scanned === size;
     this.chunks = [];
     this.length = 0;
     this.scanner = undefined;
     this.scanned = 0;
     this.dropping = false;
-    this.streaming = false;
-    this.held = 0;
-    this.carriageReturn = false;
-    if (streaming) {
-      const envelope = wholeScanned ? scanner!.finish() : longLineEnvelope(scanner!, chunks, held === size);
-      const trimmed = dropping ? withoutCarriageReturn(chunks) : carriageReturn;
-      return { kind: 'streamed', size: trimmed ? size - 1 : size, envelope, cut: dropping };
-    }
     if (scanner && dropping) return { kind: 'oversize', size, envelope: scanner.finish() };
     if (scanner) {
       const trimmed = withoutCarriageReturn(chunks);
-      const envelope = wholeScanned ? scanner.finish() : longLineEnvelope(scanner, chunks, true);
+      const envelope = wholeScanned ? scanner.finish() : longLineEnvelope(scanner, chunks);
       return { kind: 'scanned', chunks, size: trimmed ? size - 1 : size, envelope };
     }
     let bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
@@ -181,18 +121,12 @@ export class LineSplitter {
   }
 }
 
-const CARRIAGE_RETURN_BYTE = Buffer.from('\r');
-
-/**
- * The envelope of a long line whose head was scanned: joined with its tail, else read in full
- * when `chunks` are the whole line (else not known: `wellFormed: false`).
- */
-function longLineEnvelope(head: EnvelopeScanner, chunks: readonly Buffer[], whole: boolean): Envelope {
+/** The envelope of a long line whose head was scanned: joined with its tail, else read in full. */
+function longLineEnvelope(head: EnvelopeScanner, chunks: readonly Buffer[]): Envelope {
   const open = head.openMember();
   const tail = open && readTail(lastBytes(chunks, TAIL_BYTES));
   const joined = open && tail && joinEnvelope(open, tail);
   if (joined) return joined;
-  if (!whole) return { wellFormed: false };
   const scanner = new EnvelopeScanner();
   for (const chunk of chunks) scanner.feed(chunk);
   return scanner.finish();

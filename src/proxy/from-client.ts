@@ -24,8 +24,7 @@ export class FromClient {
       return;
     }
     // Every client line is parsed: the relay reads the client without a scan threshold, so lines
-    // come whole (and are never streamed); were one handed over in chunks, it is joined here.
-    if (frame.kind !== 'line' && frame.kind !== 'scanned') return;
+    // come whole; were one handed over in chunks, it is joined here.
     const bytes = frame.kind === 'line' ? frame.bytes : joinChunks(frame);
     if (isBlank(bytes)) return;
     const classified = classifyLine(bytes);

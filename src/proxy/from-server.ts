@@ -1,7 +1,7 @@
 import { RelayErrorCode, encodeLine, errorAnswer, wrapperError } from './answers.js';
 import { isBlank, isId, isObject } from './classify.js';
 import { answerClientError, canReachServer, errorText, showId, type RelayContext } from './context.js';
-import type { Envelope, OpenMember } from './envelope.js';
+import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
 import type { CallOutcome } from './gate.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
@@ -22,23 +22,10 @@ type Body = Buffer | readonly Buffer[];
 export class FromServer {
   constructor(private readonly context: RelayContext) {}
 
-  /** the line being passed on was cut short for the client (the server went away): drop the rest */
-  private streamDropped = false;
-
   frame(frame: Frame): void {
-    switch (frame.kind) {
-      case 'oversize':
-        this.oversize(frame.size, frame.envelope);
-        return;
-      case 'stream':
-        if (!this.streamDropped) this.context.client.writePieces(frame.chunks, this.context.serverFlow);
-        return;
-      case 'stream-cut':
-        this.context.client.endLine(this.context.serverFlow);
-        return;
-      case 'streamed':
-        this.streamed(frame.size, frame.envelope, frame.cut);
-        return;
+    if (frame.kind === 'oversize') {
+      this.oversize(frame.size, frame.envelope);
+      return;
     }
     if (frame.kind === 'scanned') {
       let whole: Buffer | undefined;
@@ -59,28 +46,11 @@ export class FromServer {
     else this.notification(line, body);
   }
 
-  /**
-   * Whether a long line may go to the client piece by piece as it arrives, judged by its first
-   * bytes: only an answer the client gets exactly as it came (not a filtered tools/list, nor one
-   * the wrapper keeps, drops or gives another id), so nothing needs the whole line first.
-   */
-  mayStream(head: OpenMember): boolean {
-    if ((head.key !== 'result' && head.key !== 'error') || head.seen.has('method')) return false;
-    if (!head.seen.has('id')) return this.context.toServer.passesThrough();
-    const id = parseJson(head.values.get('id'));
-    return isId(id) && this.context.toServer.passesThrough(id);
-  }
-
   /** Every request still waiting for the server is answered now; later ones are refused at once. */
   gone(reason: string): void {
     const context = this.context;
     if (context.serverGone !== undefined) return;
     context.serverGone = reason;
-    if (context.client.inLine) {
-      context.log('the line being passed on to the client was cut short');
-      context.client.endLine(context.serverFlow);
-      this.streamDropped = true;
-    }
     for (const request of context.toServer.takeAll()) {
       if (request.origin === 'wrapper') {
         request.reject(new Error(`${request.method}: ${reason} before answering`));
@@ -116,30 +86,6 @@ export class FromServer {
     if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line);
     else if (request.serverId !== request.clientId) this.remapped(request, line);
     else this.forward(body);
-  }
-
-  /** A line passed on as it came has ended: what it answers is settled now. */
-  private streamed(size: number, envelope: Envelope, cut: boolean): void {
-    const context = this.context;
-    this.streamDropped = false;
-    context.client.endLine(context.serverFlow);
-    if (cut) {
-      context.log("it was being passed on: the client got its first part, ended by a newline");
-      this.oversize(size, envelope);
-      return;
-    }
-    const line = scannedServerLine(envelope, () => Buffer.alloc(0));
-    if (line === undefined || line.kind !== 'response' || !isId(line.id)) {
-      context.log(`passed on a ${size}-byte message from the server whose envelope could not be read; no request is settled by it`);
-      return;
-    }
-    const request = context.toServer.take(line.id);
-    if (request === undefined) return;
-    if (request === 'abandoned') {
-      context.log(`the server's answer to id ${showId(line.id)} came after it timed out or was cancelled, while it was being passed on`);
-    } else if (request.origin === 'wrapper') {
-      request.reject(new Error(`${request.method}: the server's answer went to the client`));
-    } else request.call?.report(callOutcome(line, context.now() - request.call.startedAt));
   }
 
   /** The list the client sees is the one the policy filtered. */
@@ -252,14 +198,6 @@ function settleWrapperRequest(request: WrapperRequest, line: ServerLine): void {
     request.reject(new ServerRequestError(request.method, error ?? { code: RelayErrorCode.internalError, message: 'unreadable error' }));
   } else if (isObject(message?.result)) request.resolve(message.result);
   else request.reject(new Error(`${request.method}: the server's answer has no result object`));
-}
-
-function parseJson(raw: string | undefined): unknown {
-  try {
-    return raw === undefined ? undefined : JSON.parse(raw);
-  } catch {
-    return undefined;
-  }
 }
 
 /** The first chunks of a line, enough to hold its first `bytes` bytes. */

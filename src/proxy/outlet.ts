@@ -39,9 +39,6 @@ export class Flow {
 export class Outlet {
   private failed = false;
   private corked = false;
-  /** a line is being written piece by piece; other lines wait for its end, so none lands inside it */
-  private midLine = false;
-  private waiting: (() => void)[] = [];
 
   constructor(
     readonly stream: Writable,
@@ -64,10 +61,6 @@ export class Outlet {
    */
   writeLine(bytes: Buffer, flow: Flow | undefined, undelivered?: () => void): boolean {
     if (!this.writable) return false;
-    if (this.midLine) {
-      this.waiting.push(() => this.writeLine(bytes, flow, undelivered));
-      return true;
-    }
     const done = undelivered && ((error?: Error | null) => error && undelivered());
     let ok: boolean;
     if (bytes[bytes.length - 1] === 0x0a) ok = this.stream.write(bytes, done);
@@ -83,10 +76,6 @@ export class Outlet {
   /** Writes a line that came as `chunks` (without its newline) and a newline, without joining them. */
   writeChunks(chunks: readonly Buffer[], flow: Flow | undefined): boolean {
     if (!this.writable) return false;
-    if (this.midLine) {
-      this.waiting.push(() => this.writeChunks(chunks, flow));
-      return true;
-    }
     const stream = this.stream;
     stream.cork();
     for (const chunk of chunks) stream.write(chunk);
@@ -94,29 +83,6 @@ export class Outlet {
     stream.uncork();
     if (!ok) flow?.hold(stream);
     return true;
-  }
-
-  /** Writes the next pieces of a line that is passed on as it arrives; `endLine` ends it. */
-  writePieces(chunks: readonly Buffer[], flow: Flow | undefined): void {
-    this.midLine = true;
-    if (!this.writable) return;
-    let ok = true;
-    for (const chunk of chunks) ok = this.stream.write(chunk);
-    if (!ok) flow?.hold(this.stream);
-  }
-
-  get inLine(): boolean {
-    return this.midLine;
-  }
-
-  /** Ends the line written in pieces, then writes the lines that waited for it, in order. */
-  endLine(flow: Flow | undefined): void {
-    if (!this.midLine) return;
-    this.midLine = false;
-    if (this.writable && !this.stream.write(NEWLINE)) flow?.hold(this.stream);
-    const waiting = this.waiting;
-    this.waiting = [];
-    for (const write of waiting) write();
   }
 
   /**

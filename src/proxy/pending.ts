@@ -47,26 +47,10 @@ export class ServerBoundRequests {
   private readonly byClientId = new Map<string, ClientRequest>();
   private readonly abandoned = new Set<string>();
   private counter = 0;
-  /** requests in flight whose answer is not passed on as it came (see `passesThrough`) */
-  private rewritten = 0;
 
   add(request: ServerBoundRequest): void {
     this.byServerId.set(idKey(request.serverId), request);
     if (request.origin === 'client') this.byClientId.set(idKey(request.clientId), request);
-    if (!answerPassesThrough(request)) this.rewritten += 1;
-  }
-
-  /**
-   * Whether the server's answer with this id goes to the client exactly as it comes: not dropped
-   * (abandoned), kept (the wrapper's own), filtered (tools/list) nor given another id. Without an
-   * id: whether that holds for every request in flight.
-   */
-  passesThrough(serverId?: JsonRpcId): boolean {
-    if (serverId === undefined) return this.rewritten === 0 && this.abandoned.size === 0;
-    const key = idKey(serverId);
-    if (this.abandoned.has(key)) return false;
-    const request = this.byServerId.get(key);
-    return request === undefined || answerPassesThrough(request);
   }
 
   byClient(clientId: JsonRpcId): ClientRequest | undefined {
@@ -89,10 +73,7 @@ export class ServerBoundRequests {
 
   /** Removed without an answer from the server (answered by the wrapper, or never delivered). */
   remove(request: ServerBoundRequest): void {
-    const key = idKey(request.serverId);
-    const present = this.byServerId.get(key);
-    if (present !== undefined && !answerPassesThrough(present)) this.rewritten -= 1;
-    this.byServerId.delete(key);
+    this.byServerId.delete(idKey(request.serverId));
     if (request.origin === 'client') this.byClientId.delete(idKey(request.clientId));
   }
 
@@ -127,13 +108,8 @@ export class ServerBoundRequests {
     this.byServerId.clear();
     this.byClientId.clear();
     this.abandoned.clear();
-    this.rewritten = 0;
     return all;
   }
-}
-
-function answerPassesThrough(request: ServerBoundRequest): boolean {
-  return request.origin === 'client' && request.method !== 'tools/list' && request.serverId === request.clientId;
 }
 
 /** Requests from the server still waiting for the client's answer. */

@@ -20,10 +20,7 @@ export interface RelayOptions {
   gate: Gate;
   /** longest line accepted in either direction, newline not counted */
   maxMessageBytes?: number;
-  /**
-   * Server lines longer than this are not parsed: their envelope is read from their ends, and an
-   * answer that goes to the client as it came is passed on piece by piece as it arrives.
-   */
+  /** server lines longer than this are not parsed: their envelope is read from their two ends */
   scanAboveBytes?: number;
   /** the wrapper's own messages (one line each, no prefix); stdout is never used */
   log?: (message: string) => void;
@@ -93,7 +90,7 @@ class RelaySession implements Relay {
     this.fromServer = new FromServer(context);
     const outlets = [context.client, context.server];
     this.stopReading.push(
-      read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes, stream: (head) => this.fromServer.mayStream(head) }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
+      read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
         this.fromServer.gone('the server stopped');
         this.serverEnded();
       }),

@@ -1,19 +1,15 @@
 import { jest } from '@jest/globals';
-import type { OpenMember } from '../../../src/proxy/envelope.js';
 import { LineSplitter, type Frame } from '../../../src/proxy/framing.js';
 
 const lines = (frames: Frame[]): string[] =>
   frames.map((frame) => {
     if (frame.kind === 'line') return frame.bytes.toString('utf8');
     if (frame.kind === 'scanned') return `<scanned ${Buffer.concat(frame.chunks).toString('utf8')}>`;
-    if (frame.kind === 'stream') return `<stream ${Buffer.concat(frame.chunks).toString('utf8')}>`;
-    if (frame.kind === 'stream-cut') return '<cut>';
-    if (frame.kind === 'streamed') return `<streamed ${frame.size}${frame.cut ? ' cut' : ''} id ${frame.envelope.wellFormed ? String(frame.envelope.id) : '?'}>`;
     return `<oversize ${frame.size}>`;
   });
 
-function split(chunks: (string | Buffer)[], maxLineBytes = 1024, scanAboveBytes?: number, stream?: (head: OpenMember) => boolean): string[] {
-  const splitter = new LineSplitter({ maxLineBytes, scanAboveBytes, stream });
+function split(chunks: (string | Buffer)[], maxLineBytes = 1024, scanAboveBytes?: number): string[] {
+  const splitter = new LineSplitter({ maxLineBytes, scanAboveBytes });
   const frames = chunks.flatMap((chunk) => splitter.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk));
   return lines([...frames, ...splitter.end()]);
 }
@@ -112,57 +108,5 @@ describe('LineSplitter', () => {
     } finally {
       concat.mockRestore();
     }
-  });
-
-  test('a long line the relay wants streamed comes as pieces in order, then its end with the envelope', () => {
-    const heads: OpenMember[] = [];
-    const stream = (head: OpenMember): boolean => {
-      heads.push(head);
-      return true;
-    };
-    expect(split(['{"a":1}\n{"jsonrpc":"2.0","id":5,"result":{"t', 'ext":"abc\r', 'def"}}\r', '\n{"b":2}\n'], 1024, 16, stream)).toEqual([
-      '{"a":1}',
-      '<stream {"jsonrpc":"2.0","id":5,"result":{"t>',
-      '<stream ext":"abc>',
-      '<stream \rdef"}}>',
-      '<streamed 52 id 5>',
-      '{"b":2}',
-    ]);
-    expect(heads).toHaveLength(1);
-    expect(heads[0]).toMatchObject({ key: 'result', bracket: '{' });
-  });
-
-  test('a streamed line that goes over the limit is cut; its end still says whom it answered', () => {
-    expect(split(['{"result":{"text":"', 'x'.repeat(40), 'y'.repeat(40), '"},"id":"big"}\n', '{"id":1}\n'], 64, 16, () => true)).toEqual([
-      '<stream {"result":{"text":">',
-      '<stream ' + 'x'.repeat(40) + '>',
-      '<cut>',
-      '<streamed 113 cut id big>',
-      '{"id":1}',
-    ]);
-  });
-
-  test('a long line the relay does not want streamed is kept whole, as before', () => {
-    expect(split(['{"jsonrpc":"2.0","id":5,"result":{"t', 'ext":"abc"}}\n'], 1024, 16, () => false)).toEqual(['<scanned {"jsonrpc":"2.0","id":5,"result":{"text":"abc"}}>']);
-    // Text that is not a JSON object is never offered for streaming.
-    const offered = jest.fn(() => true);
-    expect(split(['progress: 10% ', 'done and more text\n'], 1024, 16, offered)).toEqual(['<scanned progress: 10% done and more text>']);
-    expect(offered).not.toHaveBeenCalled();
-  });
-
-  test('a streamed line keeps only its last bytes for the envelope', () => {
-    const splitter = new LineSplitter({ maxLineBytes: 64 * 1024 * 1024, scanAboveBytes: 1024, stream: () => true });
-    const piece = Buffer.alloc(64 * 1024, 0x61);
-    let passedOn = 0;
-    const count = (frames: Frame[]): Frame[] => {
-      for (const frame of frames) if (frame.kind === 'stream') passedOn += frame.chunks.reduce((sum, chunk) => sum + chunk.length, 0);
-      return frames;
-    };
-    count(splitter.push(Buffer.from('{"jsonrpc":"2.0","id":9,"result":{"text":"')));
-    for (let i = 0; i < 300; i += 1) count(splitter.push(piece));
-    const last = count(splitter.push(Buffer.from('"}}\n')));
-    expect(last.at(-1)).toMatchObject({ kind: 'streamed', cut: false, envelope: { wellFormed: true, id: 9, hasResult: true } });
-    expect(passedOn).toBe(42 + 300 * piece.length + 3);
-    expect((splitter as unknown as { chunks: Buffer[] }).chunks).toHaveLength(0);
   });
 });

@@ -183,67 +183,6 @@ describe('relay: server to client', () => {
   });
 });
 
-describe('relay: long answers passed on as they arrive', () => {
-  const bigResult = (id: unknown, text: string): string => JSON.stringify({ result: { content: [{ type: 'text', text }] }, jsonrpc: '2.0', id });
-
-  test('an answer is on its way to the client before its last byte came; what the wrapper says meanwhile waits for its end', async () => {
-    const { gate, outcomes } = recordingGate(['denied_tool']);
-    const h = relayHarness({ gate, scanAboveBytes: 64 });
-    let passedOn = 0;
-    h.streams.clientOutput.on('data', (chunk: Buffer) => (passedOn += chunk.length));
-    h.client.send(call(1, 'big'));
-    await h.server.received.next();
-    const line = bigResult(1, 'z'.repeat(5000));
-    h.server.send(line.slice(0, 3000));
-    await new Promise((resolve) => setImmediate(resolve));
-    expect(passedOn).toBe(3000);
-    // A refusal answered by the wrapper itself must not land inside the line being passed on.
-    h.client.send(call(2, 'denied_tool'));
-    await h.barrier();
-    h.server.send(`${line.slice(3000)}\n`);
-    expect(await h.client.received.next()).toBe(line);
-    expect(await h.client.received.response(2)).toMatchObject({ error: { message: 'denied: denied_tool' } });
-    expect(outcomes).toEqual([{ name: 'big', outcome: { kind: 'result', isError: false, latencyMs: expect.any(Number) } }]);
-  });
-
-  test('a tools/list answer, a remapped id and an abandoned id are kept whole instead', async () => {
-    const dropping = recordingGate();
-    const h = relayHarness({ gate: { ...dropping.gate, filterToolsList: () => ({ tools: [] }) }, scanAboveBytes: 64 });
-    h.client.send(request(4, 'tools/list'));
-    await h.server.received.next();
-    h.server.send(`${JSON.stringify({ result: { tools: [{ name: 'x', description: 'd'.repeat(5000) }] }, jsonrpc: '2.0', id: 4 })}\n`);
-    expect(await h.client.received.response(4)).toEqual(result(4, { tools: [] }));
-  });
-
-  test('an answer that comes after its timeout while being passed on is logged, and settles nothing twice', async () => {
-    const gate: Gate = { checkCall: () => ({ kind: 'forward', timeoutMs: 1000 }), filterToolsList: (list) => list };
-    const h = relayHarness({ gate, scanAboveBytes: 64 });
-    h.client.send(call(6, 'slow'));
-    await h.server.received.next();
-    const line = bigResult(6, 'q'.repeat(5000));
-    h.server.send(line.slice(0, 3000));
-    await new Promise((resolve) => setImmediate(resolve));
-    h.timers.fireAll();
-    h.server.send(`${line.slice(3000)}\n`);
-    // The timeout's answer waited for the end of the line already on its way.
-    expect(await h.client.received.next()).toBe(line);
-    expect(JSON.parse(await h.client.received.next())).toMatchObject({ id: 6, result: { isError: true } });
-    expect(h.logs.join('\n')).toMatch(/answer to id 6 came after it timed out or was cancelled, while it was being passed on/);
-  });
-
-  test('a server that stops halfway through: the client gets the line ended and an error for the call', async () => {
-    const h = relayHarness({ scanAboveBytes: 64 });
-    h.client.send(call(7, 'big'));
-    await h.server.received.next();
-    h.server.send(bigResult(7, 'w'.repeat(5000)).slice(0, 3000));
-    await new Promise((resolve) => setImmediate(resolve));
-    h.relay.serverGone('the server exited');
-    const cut = await h.client.received.next();
-    expect(cut.length).toBe(3000);
-    expect(await h.client.received.response(7)).toMatchObject({ error: { message: expect.stringContaining('the server exited') } });
-  });
-});
-
 describe('relay: gate verdicts', () => {
   test('a pending verdict does not hold up later messages; its call follows when it settles', async () => {
     let release!: (verdict: CallVerdict) => void;
