@@ -80,20 +80,6 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
   const limiter = new Limiter({ store, clock: systemClock, failMode: options.stateFail });
 
   let policy: CompiledPolicy = loaded.policy;
-  const watcher = options.watch
-    ? watchPolicyFile(path, {
-        onReload(next, warnings) {
-          policy = next;
-          reportProblems(warnings, say);
-          say.log(`policy reloaded from ${path}`);
-        },
-        onRejected(problems) {
-          reportProblems(problems, say);
-          say.fail(`the changed policy ${path} was rejected; the previous policy stays in force`);
-        },
-      })
-    : undefined;
-
   const gate = createPolicyGate({
     policy: () => policy,
     limiter,
@@ -104,6 +90,21 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
     ...(options.audit === undefined ? {} : { audit }),
     auditArguments: options.auditArguments,
   });
+  const watcher = options.watch
+    ? watchPolicyFile(path, {
+        onReload(next, warnings) {
+          const previous = policy;
+          policy = next;
+          reportProblems(warnings, say);
+          say.log(`policy reloaded from ${path}`);
+          gate.policyReplaced(previous);
+        },
+        onRejected(problems) {
+          reportProblems(problems, say);
+          say.fail(`the changed policy ${path} was rejected; the previous policy stays in force`);
+        },
+      })
+    : undefined;
 
   try {
     return await runSession({

@@ -36,6 +36,11 @@ export class AdvertisedTools {
     return this.complete;
   }
 
+  /** The tools listed since the server last said its list changed. */
+  names(): IterableIterator<string> {
+    return this.schemas.keys();
+  }
+
   has(tool: string): boolean {
     return this.schemas.has(tool);
   }

@@ -23,9 +23,16 @@ export interface PolicyGateOptions {
   auditArguments?: boolean;
 }
 
+/** A gate the CLI also tells when the policy in force was replaced. */
+export interface PolicyGate extends Gate {
+  /** `options.policy()` now returns a new policy; `previous` was in force before it. */
+  policyReplaced(previous: CompiledPolicy): void;
+}
+
 /** Turns the policy into verdicts on the wire: the only place where engine, limits and audit meet. */
-export function createPolicyGate(options: PolicyGateOptions): Gate {
+export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   const advertised = new AdvertisedTools();
+  let tellClient: (() => void) | undefined;
   const incomplete = new IncompleteCalls();
   const enforcing = (policy: CompiledPolicy): boolean => !options.monitor && policy.mode !== 'monitor';
 
@@ -142,6 +149,19 @@ export function createPolicyGate(options: PolicyGateOptions): Gate {
     },
     toolsListChanged() {
       advertised.forget();
+    },
+    watchVisibleTools(tell) {
+      tellClient = tell;
+    },
+    policyReplaced(previous) {
+      const current = options.policy();
+      const visible = (policy: CompiledPolicy, name: string): boolean => !enforcing(policy) || !isHidden(policy, name);
+      for (const name of advertised.names()) {
+        if (visible(previous, name) !== visible(current, name)) {
+          tellClient?.();
+          return;
+        }
+      }
     },
   };
 }

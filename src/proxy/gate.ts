@@ -15,6 +15,12 @@ export interface Gate {
   filterToolsList(result: Record<string, unknown>): Record<string, unknown>;
   /** The server said `notifications/tools/list_changed`. */
   toolsListChanged?(): void;
+  /**
+   * Called once by the relay with a function that tells the client its tool list changed. The gate
+   * calls it when the tools the client may see change without the server's doing (a reloaded
+   * policy hides or shows a tool the server listed).
+   */
+  watchVisibleTools?(tellClient: () => void): void;
 }
 
 export interface ToolCall {

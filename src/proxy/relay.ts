@@ -1,4 +1,5 @@
 import type { Readable, Writable } from 'node:stream';
+import { encodeLine } from './answers.js';
 import { ToolCalls } from './calls.js';
 import { errorText, realTimers, type RelayContext, type Timers } from './context.js';
 import { LineSplitter, type Frame, type SplitterOptions } from './framing.js';
@@ -88,6 +89,10 @@ class RelaySession implements Relay {
     });
     const fromClient = new FromClient(context, upstream, this.calls);
     this.fromServer = new FromServer(context);
+    options.gate.watchVisibleTools?.(() => {
+      log('the tools the client may see changed: telling it to list them again');
+      context.client.writeLine(encodeLine({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }), undefined);
+    });
     const outlets = [context.client, context.server];
     this.stopReading.push(
       read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes }, outlets, log, (frame) => this.fromServer.frame(frame), () => {

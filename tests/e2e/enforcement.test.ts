@@ -2,6 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { Message } from '../support/lines.js';
 import { cli, everythingServer, fixtureServer, requireBuild, startWrapper, tempDir, writePolicy, type RunningWrapper } from '../support/wrapper.js';
 
@@ -218,6 +219,49 @@ describe('enforcement in front of server-everything, driven by the SDK client', 
     }
   });
 });
+
+describe('a reload that hides a tool, seen by the SDK client', () => {
+  test('the client is told its tool list changed, and the list it fetches again leaves the tool out', async () => {
+    const policyFile = writePolicy(tmp.dir, { version: '1', default: 'allow' }, 'reload-hide.json');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, '--policy', policyFile, '--state', 'memory', '--', process.execPath, everythingServer, 'stdio'],
+      env: getDefaultEnvironment(),
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'reload-test', version: '1.0.0' });
+    let told = 0;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
+      told += 1;
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    await client.connect(transport);
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('get-sum');
+      // The server sends list_changed of its own as it sets up; only the wrapper's count here.
+      const before = told;
+      writeFileSync(policyFile, JSON.stringify({ version: '1', default: 'allow', tools: { 'get-sum': { action: 'deny', reason: 'switched off' } } }));
+      await waitFor(() => stderr.includes('telling it to list them again'), 'the wrapper to tell the client');
+      await waitFor(() => told > before, 'notifications/tools/list_changed');
+      expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('get-sum');
+      await expect(client.callTool({ name: 'get-sum', arguments: { a: 1, b: 2 } })).rejects.toThrow(/Unknown tool: get-sum/);
+      // A change that hides nothing the client has seen says nothing.
+      const said = stderr.length;
+      writeFileSync(policyFile, JSON.stringify({ version: '1', default: 'allow', tools: { 'get-sum': { action: 'deny', reason: 'still off' } } }));
+      await waitFor(() => stderr.slice(said).includes('policy reloaded'), 'the second reload');
+      await barrierThrough(client);
+      expect(stderr.slice(said)).not.toContain('telling it to list them again');
+    } finally {
+      await client.close();
+    }
+  });
+});
+
+/** A ping answered through the wrapper: what it wrote before has reached the client. */
+async function barrierThrough(client: Client): Promise<void> {
+  await client.ping();
+}
 
 async function waitFor(condition: () => boolean, what = 'a condition', limitMs = 10_000): Promise<void> {
   const start = Date.now();

@@ -167,3 +167,38 @@ describe('policy gate', () => {
     expect(open.records[0]).toMatchObject({ decision: 'allow', failedOpen: true, storeError: expect.stringContaining('ECONNREFUSED') });
   });
 });
+
+describe('policy gate: a replaced policy', () => {
+  function replaceable(first: object) {
+    let policy = policyOf(first);
+    const gate = createPolicyGate({ policy: () => policy, limiter: new Limiter({ store: new MemoryStore() }), clock: Date.now, grant: 'default', session: 's' });
+    let told = 0;
+    gate.watchVisibleTools?.(() => (told += 1));
+    const replace = (next: object): void => {
+      const previous = policy;
+      policy = policyOf(next);
+      gate.policyReplaced(previous);
+    };
+    return { gate, replace, told: () => told };
+  }
+  const list = { tools: [{ name: 'search' }, { name: 'delete_item' }] };
+
+  test('tells the client when a listed tool is hidden or shown, and only then', () => {
+    const { gate, replace, told } = replaceable({ version: '1', default: 'allow' });
+    gate.filterToolsList(list);
+    replace({ version: '1', default: 'allow', tools: { search: { limits: [{ window: 'minute', max: 5 }] } } });
+    expect(told()).toBe(0);
+    replace({ version: '1', default: 'allow', tools: { delete_item: { action: 'deny', hide: false, reason: 'no' } } });
+    expect(told()).toBe(0);
+    replace({ version: '1', default: 'allow', tools: { delete_item: { action: 'deny', reason: 'no' } } });
+    expect(told()).toBe(1);
+    replace({ version: '1', default: 'allow', mode: 'monitor', tools: { delete_item: { action: 'deny', reason: 'no' } } });
+    expect(told()).toBe(2);
+  });
+
+  test('nothing to tell before the client has seen a list', () => {
+    const { replace, told } = replaceable({ version: '1', default: 'allow' });
+    replace({ version: '1', default: 'deny' });
+    expect(told()).toBe(0);
+  });
+});
