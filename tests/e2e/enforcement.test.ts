@@ -191,16 +191,21 @@ describe('enforcement through the CLI', () => {
   });
 });
 
+/** The SDK's client and stdio transport, for server-everything behind the built CLI (not yet connected). */
+function everythingThroughWrapper(policyFile: string): { client: Client; transport: StdioClientTransport } {
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [cli, '--policy', policyFile, '--state', 'memory', '--', process.execPath, everythingServer, 'stdio'],
+    env: getDefaultEnvironment(),
+    stderr: 'pipe',
+  });
+  return { client: new Client({ name: 'enforcement-test', version: '1.0.0' }), transport };
+}
+
 describe('enforcement in front of server-everything, driven by the SDK client', () => {
   test('hidden tools are absent; input_schema refuses what the tool itself would reject', async () => {
     const policy = writePolicy(tmp.dir, { version: '1', default: 'deny', input_schema: 'enforce', tools: { echo: {}, 'get-*': { action: 'allow' }, 'get-env': { action: 'deny', reason: 'it shows secrets' } } }, 'everything.json');
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [cli, '--policy', policy, '--state', 'memory', '--', process.execPath, everythingServer, 'stdio'],
-      env: getDefaultEnvironment(),
-      stderr: 'pipe',
-    });
-    const client = new Client({ name: 'enforcement-test', version: '1.0.0' });
+    const { client, transport } = everythingThroughWrapper(policy);
     await client.connect(transport);
     try {
       const names = (await client.listTools()).tools.map((tool) => tool.name);
@@ -223,13 +228,7 @@ describe('enforcement in front of server-everything, driven by the SDK client', 
 describe('a reload that hides a tool, seen by the SDK client', () => {
   test('the client is told its tool list changed, and the list it fetches again leaves the tool out', async () => {
     const policyFile = writePolicy(tmp.dir, { version: '1', default: 'allow' }, 'reload-hide.json');
-    const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [cli, '--policy', policyFile, '--state', 'memory', '--', process.execPath, everythingServer, 'stdio'],
-      env: getDefaultEnvironment(),
-      stderr: 'pipe',
-    });
-    const client = new Client({ name: 'reload-test', version: '1.0.0' });
+    const { client, transport } = everythingThroughWrapper(policyFile);
     let told = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       told += 1;
