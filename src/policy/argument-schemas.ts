@@ -1,5 +1,6 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
+import formats from 'ajv-formats';
 import { readableErrors, violationText } from './schema-messages.js';
 
 /** Checks a call's arguments; returns what is wrong ("/limit must be <= 500"), empty when fine. */
@@ -8,17 +9,20 @@ export type ArgumentsCheck = (args: unknown) => string[];
 /**
  * Compiles the `arguments` schemas of one policy. Strict: an unknown keyword (a typo such as
  * `maxLenght`) or an unknown `format` is an error at load time, never a check silently skipped.
+ * The formats JSON Schema defines (`uri`, `email`, `date-time`, `uuid`, …) are checked.
  */
 export class ArgumentSchemaCompiler {
-  private readonly ajv = new Ajv2020({
-    allErrors: true,
-    strict: true,
-    strictTypes: false,
-    strictTuples: false,
-    strictRequired: false,
-    addUsedSchema: false,
-    logger: false,
-  });
+  private readonly ajv = withFormats(
+    new Ajv2020({
+      allErrors: true,
+      strict: true,
+      strictTypes: false,
+      strictTuples: false,
+      strictRequired: false,
+      addUsedSchema: false,
+      logger: false,
+    }),
+  );
 
   /** Throws Ajv's error when the schema does not compile. */
   compile(schema: unknown): ArgumentsCheck {
@@ -33,4 +37,10 @@ export function checkWith(validate: ValidateFunction): ArgumentsCheck {
     if (validate(args === undefined ? {} : args)) return [];
     return readableErrors(validate.errors).map((error) => violationText(error, 'arguments'));
   };
+}
+
+/** ajv-formats is CommonJS; under Node's ESM loader its plugin is the `default` of its exports. */
+function withFormats(ajv: Ajv2020): Ajv2020 {
+  formats.default(ajv);
+  return ajv;
 }

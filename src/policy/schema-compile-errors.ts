@@ -12,6 +12,13 @@ const keywords = [
   'readOnly', 'writeOnly', 'examples', 'contentEncoding', 'contentMediaType', 'contentSchema',
 ];
 
+/** The formats ajv-formats checks, for "did you mean" on a misspelt one. */
+const KNOWN_FORMATS = [
+  'date', 'time', 'date-time', 'iso-time', 'iso-date-time', 'duration', 'uri', 'uri-reference', 'uri-template', 'url',
+  'email', 'hostname', 'ipv4', 'ipv6', 'regex', 'uuid', 'json-pointer', 'json-pointer-uri-fragment',
+  'relative-json-pointer', 'byte', 'int32', 'int64', 'float', 'double', 'password', 'binary',
+];
+
 export interface SchemaCompileProblem {
   /** Pointer relative to the schema ('' for the schema itself). */
   at: string;
@@ -36,7 +43,7 @@ export function describeSchemaCompileError(schema: unknown, error: unknown): Sch
     return {
       at: `${unknownFormat[2] ?? ''}/format`,
       part: 'value',
-      message: `format ${JSON.stringify(unknownFormat[1])} cannot be checked by policy-wrap; use "pattern" instead`,
+      message: `unknown format ${JSON.stringify(unknownFormat[1])}${didYouMean(unknownFormat[1] ?? '', KNOWN_FORMATS)}; the formats of JSON Schema are checked (uri, email, date-time, uuid, ipv4, …), anything else needs "pattern"`,
     };
   }
   if (error instanceof SyntaxError && /regular expression/i.test(text)) {

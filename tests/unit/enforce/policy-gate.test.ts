@@ -99,6 +99,16 @@ describe('policy gate', () => {
     expect((await verdictOf(gate, call('get_recently_added', { limit: 5 }))).kind).toBe('forward');
   });
 
+  test('formats in an arguments schema are checked', async () => {
+    const poster = { type: 'object', properties: { url: { type: 'string', format: 'uri', pattern: '^https://' }, at: { type: 'string', format: 'date-time' } } };
+    const { gate } = harness({ version: '1', default: 'deny', tools: { set_poster: { arguments: poster } } });
+    expect(textOf(await verdictOf(gate, call('set_poster', { url: 'https://img example/p.jpg' })))).toBe('Invalid arguments for set_poster: /url must match format "uri"');
+    expect(textOf(await verdictOf(gate, call('set_poster', { url: 'https://img.example/p.jpg', at: 'yesterday' })))).toBe(
+      'Invalid arguments for set_poster: /at must match format "date-time"',
+    );
+    expect((await verdictOf(gate, call('set_poster', { url: 'https://img.example/p.jpg', at: '2026-11-26T01:00:00Z' }))).kind).toBe('forward');
+  });
+
   test('input_schema enforce checks the schema the server advertised and fetches the list when it has none', async () => {
     const { gate } = harness({ version: '1', default: 'allow', input_schema: 'enforce' });
     const context: GateContext = {
