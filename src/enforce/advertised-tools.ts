@@ -1,4 +1,4 @@
-import { canonicalJson, compileAdvertisedSchemas, type AdvertisedSchemaCheck } from '../policy/index.js';
+import { AdvertisedSchemaCompiler, canonicalJson, type AdvertisedSchemaCheck } from '../policy/index.js';
 
 /**
  * The input schemas the server advertised in tools/list, compiled on first use. Forgotten when the
@@ -8,6 +8,7 @@ import { canonicalJson, compileAdvertisedSchemas, type AdvertisedSchemaCheck } f
 export class AdvertisedTools {
   private schemas = new Map<string, unknown>();
   private compiled = new Map<string, { check: AdvertisedSchemaCheck; from: string }>();
+  private readonly compiler = new AdvertisedSchemaCompiler();
   /** Whether a whole tools/list (every page) has been seen since the last change. */
   private complete = false;
 
@@ -50,7 +51,7 @@ export class AdvertisedTools {
     const compiled = this.compiled.get(tool);
     if (compiled !== undefined) return compiled.check;
     const inputSchema = this.schemas.get(tool);
-    const check = compileAdvertisedSchemas([{ name: tool, inputSchema }]).get(tool);
+    const check = this.compiler.compile([{ name: tool, inputSchema }]).get(tool);
     if (check !== undefined) this.compiled.set(tool, { check, from: canonicalJson(inputSchema ?? null) });
     return check;
   }

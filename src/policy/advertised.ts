@@ -23,19 +23,32 @@ const options: Options = { allErrors: true, strict: false, addUsedSchema: false,
 
 type Dialect = '2020-12' | '2019-09' | 'draft-07' | 'draft-06';
 
-export function compileAdvertisedSchemas(tools: readonly AdvertisedTool[]): Map<string, AdvertisedSchemaCheck> {
-  const instances = new Map<Dialect, Ajv>();
-  const instance = (dialect: Dialect): Ajv => {
-    let ajv = instances.get(dialect);
+/**
+ * Compiles advertised schemas, one Ajv instance per dialect, made on first use: making one costs
+ * tens of milliseconds (it compiles its meta-schemas), compiling a tool's schema with it about one.
+ * Keep one compiler for a session, so that each tool's first call does not pay for a new instance.
+ */
+export class AdvertisedSchemaCompiler {
+  private readonly instances = new Map<Dialect, Ajv>();
+
+  compile(tools: readonly AdvertisedTool[]): Map<string, AdvertisedSchemaCheck> {
+    const checks = new Map<string, AdvertisedSchemaCheck>();
+    for (const tool of tools) checks.set(tool.name, compileOne(tool.inputSchema, (dialect) => this.instance(dialect)));
+    return checks;
+  }
+
+  private instance(dialect: Dialect): Ajv {
+    let ajv = this.instances.get(dialect);
     if (ajv === undefined) {
       ajv = createAjv(dialect);
-      instances.set(dialect, ajv);
+      this.instances.set(dialect, ajv);
     }
     return ajv;
-  };
-  const checks = new Map<string, AdvertisedSchemaCheck>();
-  for (const tool of tools) checks.set(tool.name, compileOne(tool.inputSchema, instance));
-  return checks;
+  }
+}
+
+export function compileAdvertisedSchemas(tools: readonly AdvertisedTool[]): Map<string, AdvertisedSchemaCheck> {
+  return new AdvertisedSchemaCompiler().compile(tools);
 }
 
 function compileOne(schema: unknown, instance: (dialect: Dialect) => Ajv): AdvertisedSchemaCheck {
@@ -47,10 +60,15 @@ function compileOne(schema: unknown, instance: (dialect: Dialect) => Ajv): Adver
   if (dialect === undefined) {
     return { ok: false, problem: `its inputSchema is written for ${JSON.stringify(declared)}, a JSON Schema version policy-wrap cannot check` };
   }
+  const ajv = instance(dialect);
   try {
-    return { ok: true, check: checkWith(instance(dialect).compile(schema)) };
+    return { ok: true, check: checkWith(ajv.compile(schema)) };
   } catch (error) {
     return { ok: false, problem: `its inputSchema does not compile (${error instanceof Error ? error.message : String(error)})` };
+  } finally {
+    // The compiled check is kept by the caller; Ajv's own cache would keep every schema ever seen.
+    // Not for a schema with an $id: removing it removes that id, which could be a meta-schema's.
+    if (!('$id' in schema)) ajv.removeSchema(schema as AnySchemaObject);
   }
 }
 

@@ -1,5 +1,5 @@
 /** The policy language: load (file -> located problems or a compiled policy), evaluate, lint. */
-export { compileAdvertisedSchemas, type AdvertisedSchemaCheck, type AdvertisedTool } from './advertised.js';
+export { AdvertisedSchemaCompiler, compileAdvertisedSchemas, type AdvertisedSchemaCheck, type AdvertisedTool } from './advertised.js';
 export type { ArgumentsCheck } from './argument-schemas.js';
 export {
   compilePolicy,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { compileAdvertisedSchemas, type AdvertisedTool } from '../../../src/policy/index.js';
+import { AdvertisedSchemaCompiler, compileAdvertisedSchemas, type AdvertisedTool } from '../../../src/policy/index.js';
 
 describe('compileAdvertisedSchemas', () => {
   test('compiles the schemas servers send, whatever dialect they name', () => {
@@ -40,6 +40,18 @@ describe('compileAdvertisedSchemas', () => {
     const b = checks.get('b');
     expect(checks.get('a')?.ok).toBe(true);
     expect(b?.ok && b.check('text')).toEqual([]);
+  });
+
+  test('one compiler serves a whole session: the same schema twice, and an $id that names a meta-schema, break nothing', () => {
+    const compiler = new AdvertisedSchemaCompiler();
+    const schema = { type: 'object', properties: { n: { type: 'integer' } } };
+    const first = compiler.compile([{ name: 'a', inputSchema: schema }]).get('a');
+    const again = compiler.compile([{ name: 'a', inputSchema: schema }]).get('a');
+    expect(first?.ok && first.check({ n: 'x' })).toEqual(['/n must be an integer']);
+    expect(again?.ok && again.check({ n: 'x' })).toEqual(['/n must be an integer']);
+    compiler.compile([{ name: 'odd', inputSchema: { $id: 'https://json-schema.org/draft/2020-12/schema', type: 'object' } }]);
+    const later = compiler.compile([{ name: 'b', inputSchema: { type: 'object', required: ['q'] } }]).get('b');
+    expect(later?.ok && later.check({})).toEqual(['arguments must have property "q"']);
   });
 
   test('compiles every tool of a real catalogue (58 Plex tools)', () => {
