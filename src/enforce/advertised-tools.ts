@@ -22,7 +22,7 @@ export class AdvertisedTools {
       if (typeof name !== 'string') continue;
       this.schemas.set(name, inputSchema);
       const compiled = this.compiled.get(name);
-      if (compiled !== undefined && compiled.from !== canonicalJson(inputSchema ?? null)) this.compiled.delete(name);
+      if (compiled !== undefined && compiled.from !== fingerprint(inputSchema)) this.compiled.delete(name);
     }
     if (typeof result.nextCursor !== 'string') this.complete = true;
   }
@@ -52,7 +52,12 @@ export class AdvertisedTools {
     if (compiled !== undefined) return compiled.check;
     const inputSchema = this.schemas.get(tool);
     const check = this.compiler.compile([{ name: tool, inputSchema }]).get(tool);
-    if (check !== undefined) this.compiled.set(tool, { check, from: canonicalJson(inputSchema ?? null) });
+    if (check !== undefined) this.compiled.set(tool, { check, from: fingerprint(inputSchema) });
     return check;
   }
+}
+
+/** Equal for equal schemas, whatever order their keys came in. */
+function fingerprint(inputSchema: unknown): string {
+  return canonicalJson(inputSchema ?? null);
 }

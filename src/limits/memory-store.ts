@@ -93,22 +93,17 @@ export class MemoryStore implements LimitStore {
         log.dropUpTo(windowStart(nowMs, windowMs));
       }
     }
-    const firstInWindow: (number | undefined)[] = [];
-    const used: number[] = [];
-    let blockedIndex = -1;
-    for (const [index, budget] of budgets.entries()) {
+    const firstInWindow = (budget: Budget, log: KeyLog): number => log.firstAfter(windowStart(nowMs, budget.windowMs));
+    const used = budgets.map((budget) => {
       const log = this.logs.get(budget.key);
-      const first = log?.firstAfter(windowStart(nowMs, budget.windowMs));
-      firstInWindow.push(first);
-      const count = log && first !== undefined ? log.countFrom(first) : 0;
-      used.push(count);
-      if (blockedIndex < 0 && count >= budget.max) blockedIndex = index;
-    }
+      return log ? log.countFrom(firstInWindow(budget, log)) : 0;
+    });
+    const blockedIndex = budgets.findIndex((budget, i) => used[i]! >= budget.max);
     const blocked = budgets[blockedIndex];
     if (blocked) {
-      const over = used[blockedIndex]! - blocked.max;
-      const first = firstInWindow[blockedIndex];
-      const entry = first === undefined ? undefined : this.logs.get(blocked.key)?.timeAt(first + over);
+      // The entry that must leave the window before there is room again.
+      const log = this.logs.get(blocked.key);
+      const entry = log?.timeAt(firstInWindow(blocked, log) + used[blockedIndex]! - blocked.max);
       return { admitted: false, blockedIndex, retryAfterMs: retryAfterMs(blocked, nowMs, entry), used };
     }
 

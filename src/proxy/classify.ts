@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, OPEN_ARRAY, OPEN_OBJECT, QUOTE, isJsonSpace } from './json-bytes.js';
 import {
   JsonRpcErrorCode,
   type JsonRpcId,
@@ -25,7 +26,7 @@ type Json = Record<string, unknown>;
 /** Empty and whitespace-only lines carry nothing and are skipped without a word. */
 export function isBlank(bytes: Buffer): boolean {
   for (const byte of bytes) {
-    if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0d && byte !== 0x0a) return false;
+    if (!isJsonSpace(byte)) return false;
   }
   return true;
 }
@@ -87,14 +88,14 @@ function topLevelMemberCount(bytes: Buffer): number {
   for (let i = 0; i < bytes.length; i += 1) {
     const byte = bytes[i]!;
     if (inString) {
-      if (byte === 0x5c) i += 1;
-      else if (byte === 0x22) inString = false;
+      if (byte === BACKSLASH) i += 1;
+      else if (byte === QUOTE) inString = false;
       continue;
     }
-    if (byte === 0x22) inString = true;
-    else if (byte === 0x7b || byte === 0x5b) depth += 1;
-    else if (byte === 0x7d || byte === 0x5d) depth -= 1;
-    else if (byte === 0x3a && depth === 1) count += 1;
+    if (byte === QUOTE) inString = true;
+    else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) depth += 1;
+    else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) depth -= 1;
+    else if (byte === COLON && depth === 1) count += 1;
   }
   return count;
 }

@@ -1,18 +1,31 @@
 import { RESULT_MEMBERS, TOP_LEVEL_MEMBERS, decodeKey, envelopeOf, type Envelope, type OpenMember, type Target } from './envelope.js';
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE, isJsonSpace } from './json-bytes.js';
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COMMA = 0x2c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
 /** Longer values are not worth keeping: nothing read here is that long (see envelope.ts). */
 const MAX_VALUE_BYTES = 64 * 1024;
 
 /** Members read from the end of a line backwards: key → raw JSON text of a scalar value. */
 type Members = Map<string, string | undefined>;
+
+/** One member read backwards: its key, its value's text when kept, and the position before it. */
+interface BackMember {
+  key: string;
+  raw: string | undefined;
+  before: number;
+}
+
+/** An object read backwards from its closing brace. */
+interface ObjectEnd {
+  /** for a key given twice, the last */
+  members: Members;
+  count: number;
+  /** where the object opens; -1 when that is before these bytes, or they do not read as JSON */
+  start: number;
+  /** a value opening before these bytes stopped the reading (top level only) */
+  open?: { bracket: '{' | '['; inner: Members };
+  /** the inner members of a `result` or `error` read whole (top level only) */
+  closedInner: Map<string, Members>;
+}
 
 /**
  * What the last bytes of a line say: the top-level members after the one whose value starts
@@ -36,37 +49,11 @@ export interface Tail {
  */
 export function readTail(bytes: Buffer): Tail | undefined {
   const reader = new BackwardReader(bytes);
-  let at = reader.skipSpace(bytes.length - 1);
-  if (bytes[at] !== CLOSE_OBJECT) return undefined;
-  const members: Members = new Map();
-  const closedInner = new Map<string, Members>();
-  let memberCount = 0;
-  at -= 1;
-  for (;;) {
-    at = reader.skipSpace(at);
-    const last = bytes[at];
-    if (last === CLOSE_OBJECT || last === CLOSE_ARRAY) {
-      const object = last === CLOSE_OBJECT ? reader.members(at) : undefined;
-      const start = object ? object.start : reader.compoundStart(at);
-      if (start < 0) return { members, memberCount, closedInner, bracket: object ? '{' : '[', inner: object?.members ?? new Map() };
-      const member = reader.member(start, at, false);
-      if (member === undefined) return undefined;
-      memberCount += 1;
-      if (!members.has(member.key)) {
-        members.set(member.key, undefined);
-        if (object && (member.key === 'result' || member.key === 'error')) closedInner.set(member.key, object.members);
-      }
-      at = member.before;
-    } else {
-      const member = reader.scalarMember(at);
-      if (member === undefined) return undefined;
-      memberCount += 1;
-      if (!members.has(member.key)) members.set(member.key, member.raw);
-      at = member.before;
-    }
-    if (bytes[at] !== COMMA) return undefined;
-    at -= 1;
-  }
+  const close = reader.skipSpace(bytes.length - 1);
+  if (bytes[close] !== CLOSE_OBJECT) return undefined;
+  const { members, count, closedInner, open } = reader.objectEnd(close, true);
+  // No open member: the whole object is in view (short enough to scan), or not read as JSON.
+  return open && { members, memberCount: count, closedInner, bracket: open.bracket, inner: open.inner };
 }
 
 /**
@@ -101,11 +88,7 @@ class BackwardReader {
 
   skipSpace(at: number): number {
     const bytes = this.bytes;
-    while (at >= 0) {
-      const byte = bytes[at]!;
-      if (byte !== 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d) break;
-      at -= 1;
-    }
+    while (at >= 0 && isJsonSpace(bytes[at]!)) at -= 1;
     return at;
   }
 
@@ -155,7 +138,7 @@ class BackwardReader {
   }
 
   /** The member whose value spans `start`..`end`: its key and the position before it. */
-  member(start: number, end: number, keep: boolean): { key: string; raw: string | undefined; before: number } | undefined {
+  member(start: number, end: number, keep: boolean): BackMember | undefined {
     const bytes = this.bytes;
     let at = this.skipSpace(start - 1);
     if (bytes[at] !== COLON) return undefined;
@@ -170,34 +153,50 @@ class BackwardReader {
   }
 
   /** The member whose string or scalar value ends at `end`. */
-  scalarMember(end: number): { key: string; raw: string | undefined; before: number } | undefined {
+  scalarMember(end: number): BackMember | undefined {
     const start = this.bytes[end] === QUOTE ? this.stringStart(end) : this.scalarStart(end);
     return start < 0 ? undefined : this.member(start, end, true);
   }
 
   /**
-   * The last members of the object that `bytes[close]` closes, as far as they can be read, and
-   * where the object opens (-1 when that is before these bytes).
+   * Reads the object that `bytes[close]` closes backwards, member by member, as far as these bytes
+   * go. At the top level, a value that is an object is read the same way (one level down, values
+   * are only skipped): that finds the member whose value opens before these bytes, and the last
+   * members inside it.
    */
-  members(close: number): { members: Members; start: number } {
+  objectEnd(close: number, top: boolean): ObjectEnd {
     const bytes = this.bytes;
-    const members: Members = new Map();
+    const end: ObjectEnd = { members: new Map(), count: 0, start: -1, closedInner: new Map() };
     let at = this.skipSpace(close - 1);
-    if (bytes[at] === OPEN_OBJECT) return { members, start: at };
+    if (bytes[at] === OPEN_OBJECT) {
+      end.start = at;
+      return end;
+    }
     for (;;) {
       at = this.skipSpace(at);
+      if (at < 0) return end;
       const last = bytes[at];
-      if (at < 0) return { members, start: -1 };
-      let member: { key: string; raw: string | undefined; before: number } | undefined;
+      let member: BackMember | undefined;
       if (last === CLOSE_OBJECT || last === CLOSE_ARRAY) {
-        const start = this.compoundStart(at);
-        member = start < 0 ? undefined : this.member(start, at, false);
+        const inner = top && last === CLOSE_OBJECT ? this.objectEnd(at, false) : undefined;
+        const start = inner ? inner.start : this.compoundStart(at);
+        if (start < 0) {
+          if (top) end.open = { bracket: inner ? '{' : '[', inner: inner?.members ?? new Map() };
+          return end;
+        }
+        member = this.member(start, at, false);
+        const key = member?.key;
+        if (inner && (key === 'result' || key === 'error') && !end.members.has(key)) end.closedInner.set(key, inner.members);
       } else member = this.scalarMember(at);
-      if (member === undefined) return { members, start: -1 };
-      if (!members.has(member.key)) members.set(member.key, member.raw);
+      if (member === undefined) return end;
+      end.count += 1;
+      if (!end.members.has(member.key)) end.members.set(member.key, member.raw);
       at = member.before;
-      if (bytes[at] === OPEN_OBJECT) return { members, start: at };
-      if (bytes[at] !== COMMA) return { members, start: -1 };
+      if (bytes[at] === OPEN_OBJECT) {
+        end.start = at;
+        return end;
+      }
+      if (bytes[at] !== COMMA) return end;
       at -= 1;
     }
   }

@@ -1,3 +1,4 @@
+import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-bytes.js';
 import type { JsonRpcId } from './jsonrpc.js';
 
 /**
@@ -46,8 +47,6 @@ export interface OpenMember {
   memberCount: number;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
 const OBJECT = 1;
 const ARRAY = 2;
 /** Longer ids, methods and keys are not worth remembering: nothing we track is that long. */
@@ -142,7 +141,7 @@ export class EnvelopeScanner {
           }
           this.expectKey = false;
           break;
-        case 0x7b: // {
+        case OPEN_OBJECT:
           if (this.stack.length === 0) {
             if (this.started) this.broken = true;
             this.started = true;
@@ -150,14 +149,14 @@ export class EnvelopeScanner {
           this.stack.push(OBJECT);
           this.expectKey = true;
           break;
-        case 0x5b: // [
+        case OPEN_ARRAY:
           this.requireOpen();
           this.stack.push(ARRAY);
           this.expectKey = false;
           break;
-        case 0x7d: // }
-        case 0x5d: // ]
-          if (this.stack.pop() !== (byte === 0x7d ? OBJECT : ARRAY)) this.broken = true;
+        case CLOSE_OBJECT:
+        case CLOSE_ARRAY:
+          if (this.stack.pop() !== (byte === CLOSE_OBJECT ? OBJECT : ARRAY)) this.broken = true;
           if (this.value && this.value.depth === this.stack.length + 1) {
             this.value.capture.add(chunk.subarray(valueStart, i - 1));
             this.endValue();
@@ -165,7 +164,7 @@ export class EnvelopeScanner {
           if (this.stack.length === 0) this.closed = true;
           this.expectKey = false;
           break;
-        case 0x2c: // ,
+        case COMMA:
           this.requireOpen();
           if (this.value && this.value.depth === this.stack.length) {
             this.value.capture.add(chunk.subarray(valueStart, i - 1));
@@ -173,7 +172,7 @@ export class EnvelopeScanner {
           }
           this.expectKey = this.stack[this.stack.length - 1] === OBJECT;
           break;
-        case 0x3a: // :
+        case COLON:
           this.requireOpen();
           if (this.startValue()) valueStart = i;
           break;
