@@ -1,3 +1,4 @@
+import { escapeLineBreaks } from './line-breaks.js';
 import {
   JsonRpcErrorCode,
   type JsonRpcErrorObject,
@@ -42,7 +43,24 @@ export function cancelledNotification(requestId: JsonRpcId, reason: string): Jso
   return { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId, reason } };
 }
 
-/** A message as one protocol line. */
+/**
+ * A message as one protocol line, with no line boundary a reader could split it at (JSON.stringify
+ * leaves U+0085, U+2028 and U+2029 raw). Callers encode only messages whose nesting was checked.
+ */
 export function encodeLine(message: unknown): Buffer {
-  return Buffer.from(`${JSON.stringify(message)}\n`, 'utf8');
+  return Buffer.from(`${escapeLineBreaks(JSON.stringify(message))}\n`, 'utf8');
+}
+
+/**
+ * A numeric id as the client wrote it, when no double writes it back the same (`1.0`,
+ * `9007199254740993`, `1e400`): the answer must carry exactly the client's digits.
+ */
+export class WrittenId {
+  constructor(readonly text: string) {}
+}
+
+/** An error answer to an id that may be a WrittenId. */
+export function encodeErrorAnswer(id: JsonRpcId | null | WrittenId, error: JsonRpcErrorObject): Buffer {
+  if (!(id instanceof WrittenId)) return encodeLine(errorAnswer(id, error));
+  return Buffer.from(`{"jsonrpc":"2.0","id":${id.text},"error":${escapeLineBreaks(JSON.stringify(error))}}\n`, 'utf8');
 }

@@ -1,4 +1,5 @@
 import { RelayErrorCode, cancelledNotification, encodeLine, errorAnswer, resultAnswer, timeoutResult } from './answers.js';
+import type { ClientLine } from './from-client.js';
 import { isObject } from './classify.js';
 import { answerClientError, answerClientResult, canReachServer, errorText, showId, type RelayContext } from './context.js';
 import type { CallOutcome, CallVerdict, GateContext, ToolCall } from './gate.js';
@@ -13,7 +14,8 @@ interface Gating {
 
 /**
  * Every `tools/call` from the client goes through the gate. Only a 'forward' verdict lets it reach
- * the server, serialized from the very object the gate judged.
+ * the server, as the very bytes the gate's message was read from: every number as the client
+ * wrote it. A number the gate would judge as another value than the server reads is refused.
  */
 export class ToolCalls {
   private readonly gating = new Map<string, Gating>();
@@ -30,15 +32,14 @@ export class ToolCalls {
     return this.gating.has(idKey(id));
   }
 
-  handle(message: JsonRpcRequest): void {
+  handle(message: JsonRpcRequest, line: ClientLine): void {
     const call = readToolCall(message);
-    if (typeof call === 'string') {
-      this.context.log(`refused tools/call ${showId(message.id)}: ${call}`);
-      answerClientError(this.context, message.id, { code: RelayErrorCode.invalidParams, message: call });
+    const problem = typeof call === 'string' ? call : line.check.numberProblem && `${line.check.numberProblem}; not forwarded`;
+    if (typeof call === 'string' || problem) {
+      this.context.log(`refused tools/call ${showId(message.id)}: ${problem}`);
+      answerClientError(this.context, message.id, { code: RelayErrorCode.invalidParams, message: problem! });
       return;
     }
-    // Serialized before the gate looks at it: what the server gets is what was judged.
-    const line = encodeLine(message);
     let verdict: CallVerdict | Promise<CallVerdict>;
     try {
       verdict = this.context.gate.checkCall(call, this.gateContext);
@@ -89,7 +90,7 @@ export class ToolCalls {
     this.timed.clear();
   }
 
-  private decide(message: JsonRpcRequest, name: string, line: Buffer, verdict: CallVerdict): void {
+  private decide(message: JsonRpcRequest, name: string, line: ClientLine, verdict: CallVerdict): void {
     const context = this.context;
     if (verdict?.kind === 'answer' && isAnswer(verdict.answer)) {
       const answer = verdict.answer;

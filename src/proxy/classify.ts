@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, OPEN_ARRAY, OPEN_OBJECT, QUOTE, isJsonSpace } from './json-bytes.js';
+import { isJsonSpace } from './json-bytes.js';
 import {
   JsonRpcErrorCode,
   type JsonRpcId,
@@ -67,37 +67,6 @@ function classifyObject(value: Json): Classified {
   const idOk = id !== 'invalid' && id !== 'absent';
   if (!idOk && !(hasError && value.id === null)) return invalid('a response without a usable "id"', []);
   return { kind: 'response', message: value as unknown as JsonRpcResponse };
-}
-
-/**
- * Whether the line repeats a top-level member. JSON.parse keeps the last of each; a peer that keeps
- * the first would read another message, so such a line is never forwarded as its original bytes.
- */
-export function hasDuplicateMembers(bytes: Buffer, message: object): boolean {
-  return topLevelMemberCount(bytes) !== Object.keys(message).length;
-}
-
-/**
- * Members of the top-level object of a line JSON.parse read as an object: the colons at depth 1
- * outside strings. The line is known to be valid JSON, so nothing else needs checking.
- */
-function topLevelMemberCount(bytes: Buffer): number {
-  let depth = 0;
-  let count = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i += 1) {
-    const byte = bytes[i]!;
-    if (inString) {
-      if (byte === BACKSLASH) i += 1;
-      else if (byte === QUOTE) inString = false;
-      continue;
-    }
-    if (byte === QUOTE) inString = true;
-    else if (byte === OPEN_OBJECT || byte === OPEN_ARRAY) depth += 1;
-    else if (byte === CLOSE_OBJECT || byte === CLOSE_ARRAY) depth -= 1;
-    else if (byte === COLON && depth === 1) count += 1;
-  }
-  return count;
 }
 
 /** Absent is the only "no id": 0 and "" are ids. */

@@ -1,4 +1,4 @@
-import { encodeLine, errorAnswer, resultAnswer, wrapperError } from './answers.js';
+import { encodeErrorAnswer, encodeLine, resultAnswer, wrapperError, type WrittenId } from './answers.js';
 import type { Gate } from './gate.js';
 import type { JsonRpcId } from './jsonrpc.js';
 import type { Flow, Outlet } from './outlet.js';
@@ -45,11 +45,11 @@ export function canReachServer(context: RelayContext): boolean {
 /** The wrapper answers the client itself. `flow` is the direction whose reading led here. */
 export function answerClientError(
   context: RelayContext,
-  id: JsonRpcId | null,
+  id: JsonRpcId | null | WrittenId,
   error: { code: number; message: string },
   flow: Flow = context.clientFlow,
 ): void {
-  context.client.writeLine(encodeLine(errorAnswer(id, wrapperError(error.code, error.message))), flow);
+  context.client.writeLine(encodeErrorAnswer(id, wrapperError(error.code, error.message)), flow);
 }
 
 export function answerClientResult(context: RelayContext, id: JsonRpcId, result: Record<string, unknown>): void {

@@ -1,5 +1,6 @@
 import { readTail, joinEnvelope } from './envelope-tail.js';
 import { EnvelopeScanner, type Envelope } from './envelope.js';
+import { ShapeScanner, type Shape } from './shape.js';
 
 /**
  * What the splitter found in the byte stream: a whole line (without `\n` and without one trailing
@@ -7,8 +8,8 @@ import { EnvelopeScanner, type Envelope } from './envelope.js';
  * a line longer than the limit, whose bytes were scanned and dropped as they came.
  */
 export type Frame =
-  | { kind: 'line'; bytes: Buffer }
-  | { kind: 'scanned'; chunks: Buffer[]; size: number; envelope: Envelope }
+  | { kind: 'line'; bytes: Buffer; shape?: Shape }
+  | { kind: 'scanned'; chunks: Buffer[]; size: number; envelope: Envelope; shape?: Shape }
   | { kind: 'oversize'; size: number; envelope: Envelope };
 
 const NEWLINE = 0x0a;
@@ -30,6 +31,8 @@ export interface SplitterOptions {
    * read byte by byte. Without it, every line within the limit is joined.
    */
   scanAboveBytes?: number;
+  /** read every line's shape (nesting, stray line boundaries) as its bytes arrive */
+  shape?: boolean;
 }
 
 /**
@@ -46,9 +49,11 @@ export class LineSplitter {
   private scanner: EnvelopeScanner | undefined;
   private scanned = 0;
   private dropping = false;
+  private readonly shape: ShapeScanner | undefined;
 
   constructor(options: SplitterOptions) {
     this.maxLineBytes = options.maxLineBytes;
+    this.shape = options.shape ? new ShapeScanner() : undefined;
     this.scanAboveBytes = Math.min(options.scanAboveBytes ?? Infinity, options.maxLineBytes);
   }
 
@@ -79,6 +84,7 @@ export class LineSplitter {
       return;
     }
     this.chunks.push(piece);
+    this.shape?.feed(piece);
     if (this.length <= this.scanAboveBytes) return;
     if (this.length > this.maxLineBytes) {
       // Its bytes are let go as they come, so the envelope must be read from every one of them.
@@ -109,15 +115,19 @@ export class LineSplitter {
     this.scanner = undefined;
     this.scanned = 0;
     this.dropping = false;
-    if (scanner && dropping) return { kind: 'oversize', size, envelope: scanner.finish() };
+    if (scanner && dropping) {
+      this.shape?.finish();
+      return { kind: 'oversize', size, envelope: scanner.finish() };
+    }
     if (scanner) {
       const trimmed = withoutCarriageReturn(chunks);
       const envelope = wholeScanned ? scanner.finish() : longLineEnvelope(scanner, chunks);
-      return { kind: 'scanned', chunks, size: trimmed ? size - 1 : size, envelope };
+      const kept = trimmed ? size - 1 : size;
+      return { kind: 'scanned', chunks, size: kept, envelope, ...(this.shape && { shape: this.shape.finish(kept) }) };
     }
     let bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, bytes.length - 1);
-    return { kind: 'line', bytes };
+    return this.shape ? { kind: 'line', bytes, shape: this.shape.finish(bytes.length) } : { kind: 'line', bytes };
   }
 }
 

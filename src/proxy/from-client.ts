@@ -1,15 +1,27 @@
-import { RelayErrorCode, encodeLine, errorAnswer, wrapperError } from './answers.js';
+import { RelayErrorCode, WrittenId, encodeLine, errorAnswer, wrapperError } from './answers.js';
 import type { ToolCalls } from './calls.js';
-import { classifyLine, hasDuplicateMembers, isBlank, isId, isObject, type Classified } from './classify.js';
+import { classifyLine, isBlank, isId, isObject, type Classified } from './classify.js';
+import { checkClientLine, type ClientLineCheck } from './client-line.js';
 import { answerClientError, canReachServer, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
-import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
+import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
+import { withoutLineBreaks } from './line-breaks.js';
+import { isCanonicalNumber } from './numbers.js';
 import type { Upstream } from './upstream.js';
+
+/** A client line that may be forwarded: its bytes as they will leave, and what reading them found. */
+export interface ClientLine {
+  bytes: Buffer;
+  check: ClientLineCheck;
+}
 
 /**
  * Client → server. Every line is parsed and judged; what cannot be judged is never forwarded, and
- * whoever can be told (a request with a readable id) gets an error instead.
+ * whoever can be told (a request with a readable id) gets an error instead. What is forwarded means
+ * one thing to every reader: no line boundary but its end (see line-breaks.ts), no member name
+ * twice or in two cases (member-names.ts), no nesting past MAX_NESTING_DEPTH, and in a judged
+ * call no number read differently by an exact reader (numbers.ts).
  */
 export class FromClient {
   constructor(
@@ -28,23 +40,32 @@ export class FromClient {
     const bytes = frame.kind === 'line' ? frame.bytes : joinChunks(frame);
     if (isBlank(bytes)) return;
     const classified = classifyLine(bytes);
+    if (classified.kind === 'invalid') {
+      this.invalid(classified, bytes);
+      return;
+    }
+    // Valid JSON, so a raw \r is whitespace and can go; U+2028 and its kin are escaped.
+    const wire = withoutLineBreaks(bytes);
+    const line: ClientLine = { bytes: wire, check: checkClientLine(wire) };
+    const refusal = line.check.refusal ?? (classified.kind === 'request' ? idProblem(line.check.idText) : undefined);
+    if (refusal !== undefined) {
+      this.refuse(classified, line.check, refusal);
+      return;
+    }
     switch (classified.kind) {
-      case 'invalid':
-        this.invalid(classified);
-        return;
       case 'request':
-        this.request(classified.message, bytes);
+        this.request(classified.message, line);
         return;
       case 'notification':
-        this.notification(classified.message, bytes);
+        this.notification(classified.message, line);
         return;
       case 'response':
-        this.response(classified.message, bytes);
+        this.response(classified.message, line);
         return;
     }
   }
 
-  private request(message: JsonRpcRequest, bytes: Buffer): void {
+  private request(message: JsonRpcRequest, line: ClientLine): void {
     const context = this.context;
     if (context.serverGone !== undefined) {
       answerClientError(context, message.id, {
@@ -61,17 +82,17 @@ export class FromClient {
       });
       return;
     }
-    if (message.method === 'tools/call') this.calls.handle(message);
-    else this.upstream.sendClientRequest(message, forwardable(bytes, message));
+    if (message.method === 'tools/call') this.calls.handle(message, line);
+    else this.upstream.sendClientRequest(message, line);
   }
 
-  private notification(message: JsonRpcNotification, bytes: Buffer): void {
+  private notification(message: JsonRpcNotification, line: ClientLine): void {
     if (message.method === 'tools/call') {
       this.context.log('dropped a tools/call without an id: a notification can be neither judged nor answered');
       return;
     }
     if (message.method === 'notifications/cancelled' && this.cancel(message)) return;
-    this.upstream.sendLine(forwardable(bytes, message));
+    this.upstream.sendLine(line.bytes);
   }
 
   /** True when the cancellation was handled here and must not be forwarded as it is. */
@@ -93,15 +114,41 @@ export class FromClient {
     return true;
   }
 
-  private response(message: JsonRpcResponse, bytes: Buffer): void {
+  private response(message: JsonRpcResponse, line: ClientLine): void {
     if (message.id !== null) this.context.toClient.take(message.id);
-    this.upstream.sendLine(forwardable(bytes, message));
+    this.upstream.sendLine(line.bytes);
   }
 
-  private invalid(problem: Extract<Classified, { kind: 'invalid' }>): void {
+  private invalid(problem: Extract<Classified, { kind: 'invalid' }>, bytes: Buffer): void {
     this.context.log(`dropped a line from the client: ${problem.reason}`);
+    // An id JSON.parse cannot hold (1e400) is answered as written, when the line is JSON at all.
+    const written = problem.code === RelayErrorCode.invalidRequest && problem.answerIds.includes(null) ? writtenId(checkClientLine(bytes).idText) : undefined;
     for (const id of problem.answerIds) {
-      answerClientError(this.context, id, { code: problem.code, message: `${problem.reason}; not forwarded` });
+      answerClientError(this.context, id ?? written ?? null, { code: problem.code, message: `${problem.reason}; not forwarded` });
+    }
+  }
+
+  /** Valid JSON-RPC, but not something every reader reads alike: never forwarded. */
+  private refuse(classified: Exclude<Classified, { kind: 'invalid' }>, check: ClientLineCheck, reason: string): void {
+    const context = this.context;
+    const message = classified.message;
+    const what = 'method' in message ? message.method : 'a response';
+    context.log(`refused ${what} from the client: ${reason}`);
+    const text = `${reason}; not forwarded`;
+    if (classified.kind === 'request') {
+      answerClientError(context, writtenId(check.idText) ?? classified.message.id, { code: RelayErrorCode.invalidRequest, message: text });
+    } else if (classified.kind === 'response' && classified.message.id !== null) {
+      this.tellServer(classified.message.id, text);
+    }
+  }
+
+  /** The client's answer to a server request could not be forwarded: the server is told, so it does not wait forever. */
+  private tellServer(id: JsonRpcId, text: string): void {
+    const context = this.context;
+    const method = context.toClient.take(id);
+    if (method !== undefined && canReachServer(context)) {
+      const error = wrapperError(RelayErrorCode.internalError, `the client's answer to ${method}: ${text}`);
+      context.server.writeLine(encodeLine(errorAnswer(id, error)), context.clientFlow);
     }
   }
 
@@ -116,19 +163,16 @@ export class FromClient {
       answerClientError(context, envelope.id, { code: RelayErrorCode.invalidRequest, message });
       return;
     }
-    // The client's answer to a server request: the server is told, so it does not wait forever.
-    const method = context.toClient.take(envelope.id);
-    if (method !== undefined && canReachServer(context)) {
-      const error = wrapperError(RelayErrorCode.internalError, `the client's answer to ${method}: ${message}`);
-      context.server.writeLine(encodeLine(errorAnswer(envelope.id, error)), context.clientFlow);
-    }
+    this.tellServer(envelope.id, message);
   }
 }
 
-/**
- * The line as it came, unless a member is repeated (a peer keeping the first of two `method`s would
- * read another message than the one judged here); then the parsed message, re-serialized.
- */
-function forwardable(bytes: Buffer, message: object): Buffer {
-  return hasDuplicateMembers(bytes, message) ? encodeLine(message) : bytes;
+/** Why a request's numeric id cannot be echoed exactly as written by an answer built from JSON.parse's reading. */
+function idProblem(idText: string | undefined): string | undefined {
+  if (idText === undefined || isCanonicalNumber(idText)) return undefined;
+  return `the id ${idText} is not written as the number it reads as (${Number(idText)}); use a string, or an integer up to 2^53`;
+}
+
+function writtenId(idText: string | undefined): WrittenId | undefined {
+  return idText === undefined || isCanonicalNumber(idText) ? undefined : new WrittenId(idText);
 }

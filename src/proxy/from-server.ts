@@ -3,6 +3,9 @@ import { isBlank, isId, isObject } from './classify.js';
 import { answerClientError, canReachServer, errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
+import { withoutLineBreaks } from './line-breaks.js';
+import { MAX_NESTING_DEPTH } from './nesting.js';
+import { shapeOf, type Shape } from './shape.js';
 import type { CallOutcome } from './gate.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
 import type { ClientRequest, WrapperRequest } from './pending.js';
@@ -28,16 +31,36 @@ export class FromServer {
       return;
     }
     if (frame.kind === 'scanned') {
+      const shape = frame.shape ?? { depth: 0, mayBreak: true };
       let whole: Buffer | undefined;
-      const line = scannedServerLine(frame.envelope, () => (whole ??= joinChunks(frame)));
-      if (line !== undefined) this.route(line, frame.chunks);
-      else if (!frame.chunks.every(isBlank)) this.text(Buffer.concat(headChunks(frame.chunks, TEXT_PREVIEW_CHARS * 4)), frame.size);
+      const join = (): Buffer => (whole ??= joinChunks(frame));
+      // A stray line boundary is rare in a long answer: then it is read whole and made safe.
+      if (shape.mayBreak) {
+        this.whole(join(), shape);
+        return;
+      }
+      const line = scannedServerLine(frame.envelope, join);
+      if (line === undefined) {
+        if (!frame.chunks.every(isBlank)) this.text(Buffer.concat(headChunks(frame.chunks, TEXT_PREVIEW_CHARS * 4)), frame.size);
+      } else if (shape.depth > MAX_NESTING_DEPTH) this.tooDeep(line);
+      else this.route(line, frame.chunks);
       return;
     }
-    if (isBlank(frame.bytes)) return;
-    const line = readServerLine(frame.bytes, this.context.scanAboveBytes);
-    if (line === undefined) this.text(frame.bytes, frame.bytes.length);
-    else this.route(line, frame.bytes);
+    this.whole(frame.bytes, frame.shape);
+  }
+
+  /** A line held as one buffer: parsed unless long, made free of stray line boundaries. */
+  private whole(bytes: Buffer, known: Shape | undefined): void {
+    if (isBlank(bytes)) return;
+    const line = readServerLine(bytes, known?.mayBreak ? Infinity : this.context.scanAboveBytes);
+    if (line === undefined) {
+      this.text(bytes, bytes.length);
+      return;
+    }
+    const shape = known ?? shapeOf(bytes);
+    if (shape.depth > MAX_NESTING_DEPTH) this.tooDeep(line);
+    // Parsed, so valid JSON: the rewrite keeps its meaning.
+    else this.route(line, shape.mayBreak ? withoutLineBreaks(bytes) : bytes);
   }
 
   private route(line: ServerLine, body: Body): void {
@@ -141,26 +164,43 @@ export class FromServer {
   }
 
   private oversize(size: number, envelope: Envelope): void {
-    const context = this.context;
-    const limit = context.maxMessageBytes;
-    context.log(`dropped a ${size}-byte message from the server: over the limit of ${limit} bytes`);
+    const limit = this.context.maxMessageBytes;
+    this.context.log(`dropped a ${size}-byte message from the server: over the limit of ${limit} bytes`);
     const id = envelope.wellFormed ? envelope.id : undefined;
     if (!envelope.wellFormed || !isId(id)) {
       // Not a JSON-RPC message whose id we could read, so not an answer: nothing to guess.
-      context.log('it carried no readable id; no request is answered for it');
+      this.context.log('it carried no readable id; no request is answered for it');
       return;
     }
-    const message = `a message of ${size} bytes is over the limit of ${limit} bytes (--max-message-bytes) and was dropped`;
-    if (envelope.hasMethod) {
+    const reason = `a message of ${size} bytes is over the limit of ${limit} bytes (--max-message-bytes) and was dropped`;
+    this.undeliverable({ id, request: envelope.hasMethod, method: envelope.method }, reason);
+  }
+
+  /** Too deep for some reader on the client's side (and for the wrapper's encoder): never forwarded. */
+  private tooDeep(line: ServerLine): void {
+    const reason = `it nests deeper than ${MAX_NESTING_DEPTH} levels and was dropped`;
+    this.context.log(`dropped a message from the server: ${reason}`);
+    if (line.kind === 'notification' || !isId(line.id)) return;
+    this.undeliverable({ id: line.id, request: line.kind === 'request', method: line.method }, reason);
+  }
+
+  /**
+   * A message from the server that cannot be forwarded: whoever waits for it is told. A request's
+   * sender (the server) gets an error; a response's request, the client's or the wrapper's own, fails.
+   */
+  private undeliverable(message: { id: JsonRpcId; request: boolean; method: string | undefined }, reason: string): void {
+    const context = this.context;
+    const { id } = message;
+    if (message.request) {
       if (canReachServer(context)) {
-        const error = wrapperError(RelayErrorCode.invalidRequest, `${envelope.method ?? 'the request'}: ${message}`);
+        const error = wrapperError(RelayErrorCode.invalidRequest, `${message.method ?? 'the request'}: ${reason}`);
         context.server.writeLine(encodeLine(errorAnswer(id, error)), context.serverFlow);
       }
       return;
     }
     const request = context.toServer.take(id);
     if (request === undefined || request === 'abandoned') return;
-    const text = `the server's answer to ${request.method}: ${message}`;
+    const text = `the server's answer to ${request.method}: ${reason}`;
     if (request.origin === 'wrapper') {
       request.reject(new Error(text));
       return;

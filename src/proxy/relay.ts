@@ -95,7 +95,7 @@ class RelaySession implements Relay {
     });
     const outlets = [context.client, context.server];
     this.stopReading.push(
-      read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
+      read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes, shape: true }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
         this.fromServer.gone('the server stopped');
         this.serverEnded();
       }),

@@ -1,5 +1,7 @@
 import { RelayErrorCode, encodeLine } from './answers.js';
 import { answerClientError, canReachServer, type RelayContext } from './context.js';
+import { replaceId } from './client-line.js';
+import type { ClientLine } from './from-client.js';
 import type { JsonRpcErrorObject, JsonRpcRequest } from './jsonrpc.js';
 import type { ClientRequest, TrackedCall, WrapperRequest } from './pending.js';
 
@@ -28,7 +30,7 @@ export class Upstream {
    * request's answer is still owed, or the wrapper uses it), in which case the request goes out
    * under a fresh id and the answer is mapped back. Returns undefined when it was not sent.
    */
-  sendClientRequest(message: JsonRpcRequest, line: Buffer, call?: TrackedCall): ClientRequest | undefined {
+  sendClientRequest(message: JsonRpcRequest, line: ClientLine, call?: TrackedCall): ClientRequest | undefined {
     const context = this.context;
     if (!canReachServer(context)) {
       this.unreachable(message.id, message.method, call);
@@ -37,7 +39,9 @@ export class Upstream {
     const remap = context.toServer.isServerIdBusy(message.id);
     const serverId = remap ? context.toServer.freshServerId() : message.id;
     const request: ClientRequest = { origin: 'client', clientId: message.id, serverId, method: message.method, call };
-    const bytes = remap ? encodeLine({ ...(JSON.parse(line.toString('utf8')) as object), id: serverId }) : line;
+    // Only the id's bytes change: every other byte is what was judged.
+    const idSpan = line.check.idSpan;
+    const bytes = remap && idSpan ? replaceId(line.bytes, idSpan, serverId) : line.bytes;
     context.toServer.add(request);
     context.server.writeLine(bytes, context.clientFlow, () => this.undelivered(request));
     return request;

@@ -1,4 +1,4 @@
-import { classifyLine, hasDuplicateMembers, isBlank } from '../../../src/proxy/classify.js';
+import { classifyLine, isBlank } from '../../../src/proxy/classify.js';
 
 const classify = (text: string) => classifyLine(Buffer.from(text, 'utf8'));
 
@@ -40,23 +40,6 @@ describe('classifyLine', () => {
     ['notification-like, no id', '{"jsonrpc":"1.0","method":"a"}', []],
   ])('invalid: %s', (_name, text, answerIds) => {
     expect(classify(text)).toMatchObject({ kind: 'invalid', code: -32600, answerIds });
-  });
-});
-
-describe('hasDuplicateMembers', () => {
-  const check = (text: string) => hasDuplicateMembers(Buffer.from(text), JSON.parse(text) as object);
-
-  test('counts top-level members, escaped spellings included', () => {
-    expect(check('{"jsonrpc":"2.0","method":"a","id":1}')).toBe(false);
-    expect(check('{"jsonrpc":"2.0","method":"tools/call","method":"ping","id":1}')).toBe(true);
-    expect(check('{"jsonrpc":"2.0","method":"a","m\\u0065thod":"b","id":1}')).toBe(true);
-    expect(check('{"jsonrpc":"2.0","method":"a","params":{"x":1,"x":2},"id":1}')).toBe(false);
-  });
-
-  test('colons and brackets inside strings, escaped quotes and nested arrays are not members', () => {
-    expect(check('{"a:b":"c:{[d","e\\\\":"f\\\\\\":g","h":[{"i":1},[":"]],"j":{}}')).toBe(false);
-    expect(check('{"a:b":"c:{[d","e\\\\":"f\\\\\\":g","h":[{"i":1},[":"]],"j":{},"a:b":1}')).toBe(true);
-    expect(check(' { "id" : 1 , "id" : 2 } ')).toBe(true);
   });
 });
 

@@ -41,31 +41,26 @@ describe('relay: client to server', () => {
     expect(await h.client.received.next()).toBe(answer);
   });
 
-  test('a tools/call is re-serialized from the parsed message the gate judged', async () => {
-    const { gate, judged } = recordingGate(['denied_tool']);
-    const h = relayHarness({ gate });
-    h.client.send('{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"denied_tool","name":"allowed_tool","arguments":{"a":1}}}\n');
-    const forwarded = await h.server.received.next();
-    expect(JSON.parse(forwarded)).toEqual(call(5, 'allowed_tool', { a: 1 }));
-    expect(forwarded).not.toContain('denied_tool');
-    expect(judged.map((c) => c.name)).toEqual(['allowed_tool']);
-  });
-
-  test('duplicate names that end on a denied tool are judged as that tool and not forwarded', async () => {
-    const { gate } = recordingGate(['denied_tool']);
-    const h = relayHarness({ gate });
-    h.client.send('{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"allowed_tool","name":"denied_tool"}}\n');
-    expect(await h.client.received.response(6)).toMatchObject({ error: { message: 'denied: denied_tool' } });
-    await h.barrier();
-    expect(h.server.received.messages().filter((m) => m.method === 'tools/call')).toEqual([]);
-  });
-
-  test('a repeated top-level member is forwarded re-serialized, so the server reads what was judged', async () => {
+  test('a tools/call is forwarded as the very bytes the judged message was read from', async () => {
     const { gate, judged } = recordingGate();
     const h = relayHarness({ gate });
+    const raw = '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"allowed_tool","arguments":{"a":1.0,"b":-0.0,"c":1e300,"d":"\u00e9"}}}';
+    h.client.send(`${raw}\n`);
+    expect(await h.server.received.next()).toBe(raw);
+    expect(judged.map((c) => c.arguments)).toEqual([{ a: 1, b: -0, c: 1e300, d: 'é' }]);
+  });
+
+  test('a name given twice, at any depth, is refused with -32600 and never judged or forwarded', async () => {
+    const { gate, judged } = recordingGate(['denied_tool']);
+    const h = relayHarness({ gate });
+    h.client.send('{"jsonrpc":"2.0","id":6,"method":"tools/call","params":{"name":"allowed_tool","name":"denied_tool"}}\n');
     h.client.send('{"jsonrpc":"2.0","id":7,"method":"tools/call","method":"ping"}\n');
-    const forwarded = await h.server.received.next();
-    expect(forwarded).toBe('{"jsonrpc":"2.0","id":7,"method":"ping"}');
+    h.client.send('{"jsonrpc":"2.0","id":8,"method":"ping","params":{"a":[{"x":1,"x":2}]}}\n');
+    for (const id of [6, 7, 8]) {
+      expect(await h.client.received.response(id)).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/appears twice/) } });
+    }
+    await h.barrier();
+    expect(h.server.received.messages().map((m) => m.id)).toEqual(['barrier-1']);
     expect(judged).toEqual([]);
   });
 
