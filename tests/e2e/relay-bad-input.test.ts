@@ -89,13 +89,13 @@ describe('bad input on raw pipes', () => {
     expect((await session.wrapper.stdout.response('utf8')).result.content[0].text).toBe('é € 😀 ✓');
   });
 
-  test('duplicate "name" keys are judged as the server sees them (the last one)', async () => {
+  test('duplicate "name" keys, in either order, are refused with -32600 and never forwarded', async () => {
     session.wrapper.send('{"jsonrpc":"2.0","id":"dup1","method":"tools/call","params":{"name":"allowed_tool","name":"denied_tool"}}\n');
-    expect((await session.wrapper.stdout.response('dup1')).result).toMatchObject({ isError: true });
+    expect((await session.wrapper.stdout.response('dup1')).error).toMatchObject({ code: -32600 });
     session.wrapper.send('{"jsonrpc":"2.0","id":"dup2","method":"tools/call","params":{"name":"denied_tool","name":"allowed_tool"}}\n');
-    expect((await session.wrapper.stdout.response('dup2')).result.content[0].text).toBe('allowed_tool {}');
-    const forwarded = session.received().filter((line) => line.includes('"dup'));
-    expect(forwarded).toEqual(['{"jsonrpc":"2.0","id":"dup2","method":"tools/call","params":{"name":"allowed_tool"}}']);
+    expect((await session.wrapper.stdout.response('dup2')).error).toMatchObject({ code: -32600 });
+    await session.barrier();
+    expect(session.received().filter((line) => line.includes('"dup'))).toEqual([]);
   });
 
   test('a 20 MB message each way: the request reaches the server, the answer reaches the client', async () => {
