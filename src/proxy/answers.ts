@@ -1,4 +1,4 @@
-import { escapeLineBreaks } from './line-breaks.js';
+import { withoutLineBreaks } from './line-breaks.js';
 import {
   JsonRpcErrorCode,
   type JsonRpcErrorObject,
@@ -48,7 +48,7 @@ export function cancelledNotification(requestId: JsonRpcId, reason: string): Jso
  * leaves U+0085, U+2028 and U+2029 raw). Callers encode only messages whose nesting was checked.
  */
 export function encodeLine(message: unknown): Buffer {
-  return Buffer.from(`${escapeLineBreaks(JSON.stringify(message))}\n`, 'utf8');
+  return withoutLineBreaks(Buffer.from(`${JSON.stringify(message)}\n`, 'utf8'));
 }
 
 /**
@@ -62,5 +62,5 @@ export class WrittenId {
 /** An error answer to an id that may be a WrittenId. */
 export function encodeErrorAnswer(id: JsonRpcId | null | WrittenId, error: JsonRpcErrorObject): Buffer {
   if (!(id instanceof WrittenId)) return encodeLine(errorAnswer(id, error));
-  return Buffer.from(`{"jsonrpc":"2.0","id":${id.text},"error":${escapeLineBreaks(JSON.stringify(error))}}\n`, 'utf8');
+  return withoutLineBreaks(Buffer.from(`{"jsonrpc":"2.0","id":${id.text},"error":${JSON.stringify(error)}}\n`, 'utf8'));
 }

@@ -1,5 +1,6 @@
 import { readTail, joinEnvelope } from './envelope-tail.js';
 import { EnvelopeScanner, type Envelope } from './envelope.js';
+import { LongShapeScanner } from './long-shape.js';
 import { ShapeScanner, type Shape } from './shape.js';
 
 /**
@@ -20,6 +21,8 @@ const CARRIAGE_RETURN = 0x0d;
  * they do not tell, the whole line is scanned.
  */
 const HEAD_BYTES = 64 * 1024;
+/** Lines up to this long have their shape read in JavaScript; longer ones with WebAssembly SIMD. */
+const SIMD_SHAPE_ABOVE_BYTES = 1024;
 const TAIL_BYTES = 64 * 1024;
 
 export interface SplitterOptions {
@@ -49,11 +52,14 @@ export class LineSplitter {
   private scanner: EnvelopeScanner | undefined;
   private scanned = 0;
   private dropping = false;
-  private readonly shape: ShapeScanner | undefined;
+  /** reads each line's shape; once a line is long, `longShape` takes over from its first byte */
+  private shape: ShapeScanner | LongShapeScanner | undefined;
+  private readonly shortShape: ShapeScanner | undefined;
+  private longShape: LongShapeScanner | undefined;
 
   constructor(options: SplitterOptions) {
     this.maxLineBytes = options.maxLineBytes;
-    this.shape = options.shape ? new ShapeScanner() : undefined;
+    this.shortShape = this.shape = options.shape ? new ShapeScanner() : undefined;
     this.scanAboveBytes = Math.min(options.scanAboveBytes ?? Infinity, options.maxLineBytes);
   }
 
@@ -84,7 +90,8 @@ export class LineSplitter {
       return;
     }
     this.chunks.push(piece);
-    this.shape?.feed(piece);
+    if (this.shape === this.shortShape && this.length > SIMD_SHAPE_ABOVE_BYTES) this.readShapeAsLong();
+    else this.shape?.feed(piece);
     if (this.length <= this.scanAboveBytes) return;
     if (this.length > this.maxLineBytes) {
       // Its bytes are let go as they come, so the envelope must be read from every one of them.
@@ -98,6 +105,15 @@ export class LineSplitter {
       this.scanner = new EnvelopeScanner();
       for (const held of this.chunks) this.scanHead(held);
     } else this.scanHead(piece);
+  }
+
+  /** A line just became longer than a few short messages: its shape is read from its start again, with SIMD. */
+  private readShapeAsLong(): void {
+    if (this.shortShape === undefined) return;
+    this.shortShape.finish();
+    this.longShape ??= new LongShapeScanner();
+    this.shape = this.longShape;
+    for (const held of this.chunks) this.shape.feed(held);
   }
 
   private scanHead(piece: Buffer): void {
@@ -115,19 +131,21 @@ export class LineSplitter {
     this.scanner = undefined;
     this.scanned = 0;
     this.dropping = false;
+    const shape = this.shape;
+    this.shape = this.shortShape;
     if (scanner && dropping) {
-      this.shape?.finish();
+      shape?.finish();
       return { kind: 'oversize', size, envelope: scanner.finish() };
     }
     if (scanner) {
       const trimmed = withoutCarriageReturn(chunks);
       const envelope = wholeScanned ? scanner.finish() : longLineEnvelope(scanner, chunks);
       const kept = trimmed ? size - 1 : size;
-      return { kind: 'scanned', chunks, size: kept, envelope, ...(this.shape && { shape: this.shape.finish(kept) }) };
+      return { kind: 'scanned', chunks, size: kept, envelope, ...(shape && { shape: shape.finish(kept) }) };
     }
     let bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size);
     if (bytes.length > 0 && bytes[bytes.length - 1] === CARRIAGE_RETURN) bytes = bytes.subarray(0, bytes.length - 1);
-    return this.shape ? { kind: 'line', bytes, shape: this.shape.finish(bytes.length) } : { kind: 'line', bytes };
+    return shape ? { kind: 'line', bytes, shape: shape.finish(bytes.length) } : { kind: 'line', bytes };
   }
 }
 

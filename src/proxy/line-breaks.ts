@@ -55,12 +55,3 @@ export function withoutLineBreaks(json: Buffer): Buffer {
 const ESCAPED_NEXT_LINE = Buffer.from('\\u0085');
 const ESCAPED_LINE_SEPARATOR = Buffer.from('\\u2028');
 const ESCAPED_PARAGRAPH_SEPARATOR = Buffer.from('\\u2029');
-
-const RAW_BREAK = /[\u0085\u2028\u2029]/;
-const RAW_BREAKS = /[\u0085\u2028\u2029]/g;
-
-/** JSON text from JSON.stringify, which leaves these three raw inside strings, with them escaped. */
-export function escapeLineBreaks(json: string): string {
-  if (!RAW_BREAK.test(json)) return json;
-  return json.replace(RAW_BREAKS, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}

@@ -1,4 +1,4 @@
-import { escapeLineBreaks, hasLineBreaks, withoutLineBreaks } from '../../../src/proxy/line-breaks.js';
+import { hasLineBreaks, withoutLineBreaks } from '../../../src/proxy/line-breaks.js';
 
 const bytes = (text: string) => Buffer.from(text, 'utf8');
 
@@ -26,13 +26,5 @@ describe('withoutLineBreaks', () => {
   test('other characters sharing a lead byte are left alone', () => {
     const text = '{"t":"\u2026\u2019\u00e9\u0080\u2027\u202a"}';
     expect(withoutLineBreaks(bytes(text)).toString('utf8')).toBe(text);
-  });
-});
-
-describe('escapeLineBreaks', () => {
-  test('escapes what JSON.stringify leaves raw', () => {
-    const json = JSON.stringify({ t: 'a\u2028b\u2029c\u0085' });
-    expect(escapeLineBreaks(json)).toBe('{"t":"a\\u2028b\\u2029c\\u0085"}');
-    expect(escapeLineBreaks('{"t":"plain"}')).toBe('{"t":"plain"}');
   });
 });
