@@ -1,19 +1,8 @@
 import { READERS, ReaderSession, TOOLS, violations, type Executed } from './readers.js';
 import { requireBuild, tempDir } from '../support/wrapper.js';
+import { seededRandom as random } from '../support/random.js';
 
 beforeAll(() => requireBuild());
-
-/** A small seeded generator (mulberry32), so a failure can be replayed from its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SEED = Number(process.env.ONE_MEANING_SEED ?? 20261203);
 const MESSAGES = 150;

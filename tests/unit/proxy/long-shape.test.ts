@@ -2,18 +2,7 @@ import { readFileSync } from 'node:fs';
 import { LongShapeScanner } from '../../../src/proxy/long-shape.js';
 import { ShapeScanner } from '../../../src/proxy/shape.js';
 import { SHAPE_WASM_BASE64 } from '../../../src/proxy/wasm/shape-module.js';
-
-/** mulberry32: a seeded generator, so a failure can be replayed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom as random } from '../../support/random.js';
 
 const IN_STRING = ['a', 'bcd', 'é', '\\\\', '\\"', '\\\\\\"', '\\n', '\\u2028', '\u2028', '\u2029', '\u0085', '\u2026', '\u00c2', '{', '[', '}', ']', ':', ',', '\u000b', '\r', 'x'.repeat(40)];
 const BETWEEN = ['', '', '', ' ', '\t', '\r'];
