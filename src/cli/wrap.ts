@@ -10,6 +10,7 @@ import { systemClock, type LimitStore } from '../limits/types.js';
 import { formatProblem, loadPolicyFile, type CompiledPolicy, type Problem } from '../policy/index.js';
 import { runSession } from '../proxy/session.js';
 import type { CliIo } from './io.js';
+import { serverEnvironment, unsafeToWatch } from './policy-permissions.js';
 import { watchPolicyFile } from './policy-watch.js';
 import { grantOf, policyPath, WRAP_USAGE, wrapProgram, type WrapOptions } from './wrap-options.js';
 
@@ -67,6 +68,11 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
     return ExitCode.usage;
   }
   reportProblems(loaded.warnings, say);
+  const unsafe = options.watch ? unsafeToWatch(path) : undefined;
+  if (unsafe !== undefined) {
+    say.fail(`${path}: policy.unsafe-to-watch: ${unsafe}; with --watch nobody else may change the policy of a running session`);
+    return ExitCode.usage;
+  }
 
   let store: LimitStore;
   try {
@@ -108,7 +114,7 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
 
   try {
     return await runSession({
-      command: { file, args, env: io.env, cwd: io.cwd, stderr: isProcessStderr(io) ? 'inherit' : io.stderr },
+      command: { file, args, env: serverEnvironment(io.env), cwd: io.cwd, stderr: isProcessStderr(io) ? 'inherit' : io.stderr },
       client: { input: io.stdin, output: io.stdout },
       gate,
       maxMessageBytes: options.maxMessageBytes,

@@ -157,7 +157,7 @@ describe('enforcement through the CLI', () => {
 
   test('a reload during traffic takes effect for the next call and loses no message; a broken edit is rejected', async () => {
     const allowEcho = { version: '1', default: 'allow' };
-    const { wrapper, policyFile, calls, stop } = await wrapped(allowEcho);
+    const { wrapper, policyFile, calls, stop } = await wrapped(allowEcho, ['--watch']);
     const ids: string[] = [];
     const sendEcho = (): void => {
       nextId += 1;
@@ -192,10 +192,10 @@ describe('enforcement through the CLI', () => {
 });
 
 /** The SDK's client and stdio transport, for server-everything behind the built CLI (not yet connected). */
-function everythingThroughWrapper(policyFile: string): { client: Client; transport: StdioClientTransport } {
+function everythingThroughWrapper(policyFile: string, args: string[] = []): { client: Client; transport: StdioClientTransport } {
   const transport = new StdioClientTransport({
     command: process.execPath,
-    args: [cli, '--policy', policyFile, '--state', 'memory', '--', process.execPath, everythingServer, 'stdio'],
+    args: [cli, '--policy', policyFile, '--state', 'memory', ...args, '--', process.execPath, everythingServer, 'stdio'],
     env: getDefaultEnvironment(),
     stderr: 'pipe',
   });
@@ -228,7 +228,7 @@ describe('enforcement in front of server-everything, driven by the SDK client', 
 describe('a reload that hides a tool, seen by the SDK client', () => {
   test('the client is told its tool list changed, and the list it fetches again leaves the tool out', async () => {
     const policyFile = writePolicy(tmp.dir, { version: '1', default: 'allow' }, 'reload-hide.json');
-    const { client, transport } = everythingThroughWrapper(policyFile);
+    const { client, transport } = everythingThroughWrapper(policyFile, ['--watch']);
     let told = 0;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => {
       told += 1;

@@ -1,0 +1,77 @@
+import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { cli, everythingServer, fixtureServer, requireBuild, startWrapper, tempDir, writePolicy } from '../support/wrapper.js';
+
+beforeAll(() => requireBuild());
+
+const tmp = tempDir();
+afterAll(() => tmp.remove());
+
+const initialize = { jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+
+describe('the policy file of a running session', () => {
+  test('is not reloaded unless --watch is given: an edit loosening it changes nothing', async () => {
+    const policyFile = writePolicy(tmp.dir, { version: '1', default: 'allow', tools: { echo: { action: 'deny', hide: false } } }, 'no-watch.json');
+    const wrapper = startWrapper(['--policy', policyFile, '--state', 'memory'], [process.execPath, fixtureServer]);
+    wrapper.send(initialize);
+    await wrapper.stdout.response('init');
+    writeFileSync(policyFile, JSON.stringify({ version: '1', default: 'allow' }));
+    // Longer than the watcher's settling time, had it been watching.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    wrapper.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } });
+    expect((await wrapper.stdout.response(1)).result).toMatchObject({ isError: true });
+    wrapper.child.stdin.end();
+    await wrapper.exited;
+    expect(wrapper.stderr()).not.toContain('reloaded');
+  });
+
+  let unsafe = 0;
+  test.each([
+    ['writable by its group', (file: string) => chmodSync(file, 0o664)],
+    ['writable by others', (file: string) => chmodSync(file, 0o646)],
+    ['owned by another user', (file: string) => chownSync(file, 1, 1)],
+  ])('with --watch, a policy file %s stops start-up with a located line and exit 2', async (_name, loosen) => {
+    unsafe += 1;
+    const policyFile = writePolicy(tmp.dir, { version: '1', default: 'deny', tools: { echo: {} } }, `unsafe-${unsafe}.json`);
+    loosen(policyFile);
+    const wrapper = startWrapper(['--policy', policyFile, '--watch'], [process.execPath, fixtureServer]);
+    expect((await wrapper.exited).code).toBe(2);
+    expect(wrapper.stderr()).toMatch(new RegExp(`${policyFile}: policy.unsafe-to-watch: `));
+    expect(wrapper.stderr().trim().split('\n')).toHaveLength(1);
+  });
+
+  test('with --watch, a folder writable by others stops start-up too', async () => {
+    const folder = join(tmp.dir, 'shared-folder');
+    mkdirSync(folder);
+    chmodSync(folder, 0o777);
+    const policyFile = writePolicy(folder, { version: '1', default: 'deny', tools: { echo: {} } });
+    const wrapper = startWrapper(['--policy', policyFile, '--watch'], [process.execPath, fixtureServer]);
+    expect((await wrapper.exited).code).toBe(2);
+    expect(wrapper.stderr()).toMatch(/its folder .* is writable by others/);
+  });
+});
+
+describe("the server's environment", () => {
+  test("holds the host's variables but none of policy-wrap's own (a Redis URL may carry a password)", async () => {
+    const policyFile = writePolicy(tmp.dir, { version: '1', default: 'allow' }, 'env.json');
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [cli, '--policy', policyFile, '--state', 'memory', '--', process.execPath, everythingServer, 'stdio'],
+      env: { ...getDefaultEnvironment(), POLICY_WRAP_STATE: 'redis://:hunter2@127.0.0.1:1', POLICY_WRAP_GRANT: 'alice', SERVER_SETTING: 'kept' },
+      stderr: 'pipe',
+    });
+    const client = new Client({ name: 'env-test', version: '1.0.0' });
+    await client.connect(transport);
+    try {
+      const result = await client.callTool({ name: 'get-env', arguments: {} });
+      const text = JSON.stringify(result.content);
+      expect(text).toContain('SERVER_SETTING');
+      expect(text).not.toContain('hunter2');
+      expect(text).not.toContain('POLICY_WRAP_');
+    } finally {
+      await client.close();
+    }
+  });
+});
