@@ -23,6 +23,9 @@ export interface PolicyGateOptions {
   auditArguments?: boolean;
 }
 
+/** The most tools/list pages the gate reads on its own before it stops paging (a server may never stop). */
+export const MAX_TOOL_LIST_PAGES = 100;
+
 /** A gate the CLI also tells when the policy in force was replaced. */
 export interface PolicyGate extends Gate {
   /** `options.policy()` now returns a new policy; `previous` was in force before it. */
@@ -46,13 +49,17 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     return decision.outcome === 'deny' && decision.cause === 'input-schema' && !advertised.has(call.name) && !advertised.isComplete && policy.inputSchema === 'enforce';
   }
 
+  /** Every page, but never forever: a cursor seen before or more than MAX_TOOL_LIST_PAGES pages end it. */
   async function fetchToolList(context: GateContext): Promise<void> {
+    const seen = new Set<string>();
     let cursor: string | undefined;
-    do {
+    for (let pages = 0; pages < MAX_TOOL_LIST_PAGES; pages += 1) {
       const page = await context.requestFromServer('tools/list', cursor === undefined ? undefined : { cursor });
       advertised.recordPage(page);
       cursor = typeof page.nextCursor === 'string' ? page.nextCursor : undefined;
-    } while (cursor !== undefined);
+      if (cursor === undefined || seen.has(cursor)) return;
+      seen.add(cursor);
+    }
   }
 
   function record(call: ToolCall, fields: Parameters<typeof startRecord>[1]): AuditRecord | undefined {

@@ -9,6 +9,8 @@ import type { Upstream } from './upstream.js';
 
 /** A call whose verdict is a pending Promise. */
 interface Gating {
+  id: JsonRpcId;
+  name: string;
   cancelled: boolean;
 }
 
@@ -52,7 +54,7 @@ export class ToolCalls {
       return;
     }
     const key = idKey(message.id);
-    const gating: Gating = { cancelled: false };
+    const gating: Gating = { id: message.id, name: call.name, cancelled: false };
     this.gating.set(key, gating);
     const settle = (decide: () => void): void => {
       this.gating.delete(key);
@@ -78,10 +80,32 @@ export class ToolCalls {
     return gating !== undefined;
   }
 
-  /** Resolves once no verdict is pending (before the server's input may be closed). */
-  whenIdle(): Promise<void> {
+  /**
+   * Resolves once no verdict is pending (before the server's input may be closed), or after
+   * `limitMs`: calls still being judged then are answered with an error and never forwarded.
+   */
+  whenIdle(limitMs: number): Promise<void> {
     if (this.gating.size === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    return new Promise((resolve) => {
+      const timer = this.context.timers.setTimeout(() => {
+        for (const gating of this.gating.values()) this.giveUp(gating, limitMs);
+        this.gating.clear();
+        this.wakeIdle();
+      }, limitMs);
+      this.idleWaiters.push(() => {
+        this.context.timers.clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private giveUp(gating: Gating, limitMs: number): void {
+    gating.cancelled = true;
+    this.context.log(`tools/call ${showId(gating.id)} was still being judged ${limitMs / 1000} s after the client closed; not forwarded`);
+    answerClientError(this.context, gating.id, {
+      code: RelayErrorCode.internalError,
+      message: `the policy check for ${gating.name} did not finish before the session ended; the call was not forwarded`,
+    });
   }
 
   /** Stops every timeout timer (the relay is closing). */

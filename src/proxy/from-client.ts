@@ -105,8 +105,12 @@ export class FromClient {
       context.log(`tools/call ${showId(requestId)} was cancelled by the client before its verdict; not forwarded`);
       return true;
     }
+    // A client may cancel only its own requests in flight: not the wrapper's, not one long answered.
     const request = context.toServer.byClient(requestId);
-    if (!request) return false;
+    if (!request) {
+      context.log(`dropped a cancellation of ${showId(requestId)}: no request of the client's with that id is in flight`);
+      return true;
+    }
     context.toServer.abandon(request);
     request.call?.report({ kind: 'cancelled', latencyMs: context.now() - request.call.startedAt });
     if (request.serverId === request.clientId) return false;

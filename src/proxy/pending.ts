@@ -77,8 +77,8 @@ export class ServerBoundRequests {
     if (request.origin === 'client') this.byClientId.delete(idKey(request.clientId));
   }
 
-  /** The client stops waiting (timeout, cancellation); the server's late answer will be dropped. */
-  abandon(request: ClientRequest): void {
+  /** Nobody waits any more (timeout, cancellation); the server's late answer will be dropped. */
+  abandon(request: ServerBoundRequest): void {
     this.remove(request);
     this.abandoned.add(idKey(request.serverId));
     if (this.abandoned.size > ABANDONED_LIMIT) {

@@ -8,10 +8,16 @@ import { FromServer } from './from-server.js';
 import type { Gate } from './gate.js';
 import { Flow, Outlet } from './outlet.js';
 import { ClientBoundRequests, ServerBoundRequests } from './pending.js';
-import { Upstream } from './upstream.js';
+import { Upstream, WRAPPER_REQUEST_TIMEOUT_MS } from './upstream.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SCAN_ABOVE_BYTES = 64 * 1024;
+/**
+ * After the client's input ends, how long calls still being judged may take before they are
+ * answered with an error and the server's input is closed. Longer than the deadline of the
+ * wrapper's own requests, so a verdict waiting on one of them still comes.
+ */
+export const VERDICT_DRAIN_MS = WRAPPER_REQUEST_TIMEOUT_MS + 2_000;
 
 export interface RelayOptions {
   /** the MCP client: we read its requests from `input` and write to `output` */
@@ -119,7 +125,7 @@ class RelaySession implements Relay {
     if (this.clientEnding) return;
     this.clientEnding = true;
     this.context.clientFlow.stop();
-    void this.calls.whenIdle().then(() => {
+    void this.calls.whenIdle(VERDICT_DRAIN_MS).then(() => {
       this.context.server.end();
       this.clientEnded();
     });

@@ -1,9 +1,12 @@
-import { RelayErrorCode, encodeLine } from './answers.js';
+import { RelayErrorCode, cancelledNotification, encodeLine } from './answers.js';
 import { answerClientError, canReachServer, type RelayContext } from './context.js';
 import { replaceId } from './client-line.js';
 import type { ClientLine } from './from-client.js';
 import type { JsonRpcErrorObject, JsonRpcRequest } from './jsonrpc.js';
 import type { ClientRequest, TrackedCall, WrapperRequest } from './pending.js';
+
+/** How long the server has to answer a request of the wrapper's own (a tools/list the gate needs). */
+export const WRAPPER_REQUEST_TIMEOUT_MS = 10_000;
 
 /** The server answered a request of the wrapper's own with a JSON-RPC error. */
 export class ServerRequestError extends Error {
@@ -60,11 +63,38 @@ export class Upstream {
     }
     return new Promise((resolve, reject) => {
       const serverId = context.toServer.freshServerId();
-      const request: WrapperRequest = { origin: 'wrapper', serverId, method, resolve, reject };
+      let timer: unknown;
+      const request: WrapperRequest = {
+        origin: 'wrapper',
+        serverId,
+        method,
+        resolve: (result) => {
+          context.timers.clearTimeout(timer);
+          resolve(result);
+        },
+        reject: (error) => {
+          context.timers.clearTimeout(timer);
+          reject(error);
+        },
+      };
+      timer = context.timers.setTimeout(() => this.expired(request), WRAPPER_REQUEST_TIMEOUT_MS);
       context.toServer.add(request);
       const message = { jsonrpc: '2.0', id: serverId, method, ...(params === undefined ? {} : { params }) };
       context.server.writeLine(encodeLine(message), undefined, () => this.undelivered(request));
     });
+  }
+
+  /** A request of the wrapper's own outlived its deadline: the server is told to stop, its late answer dropped. */
+  private expired(request: WrapperRequest): void {
+    const context = this.context;
+    if (!context.toServer.has(request)) return;
+    context.toServer.abandon(request);
+    if (canReachServer(context)) {
+      const reason = `policy-wrap: no answer within ${WRAPPER_REQUEST_TIMEOUT_MS / 1000} s`;
+      context.server.writeLine(encodeLine(cancelledNotification(request.serverId, reason)), undefined);
+    }
+    context.log(`the server did not answer the wrapper's ${request.method} within ${WRAPPER_REQUEST_TIMEOUT_MS / 1000} s; cancelled`);
+    request.reject(new Error(`${request.method}: the server did not answer within ${WRAPPER_REQUEST_TIMEOUT_MS / 1000} s`));
   }
 
   private undelivered(request: ClientRequest | WrapperRequest): void {

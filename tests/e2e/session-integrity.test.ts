@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -74,4 +74,45 @@ describe("the server's environment", () => {
       await client.close();
     }
   });
+});
+
+describe('servers that misbehave on purpose', () => {
+  const enforcing = { version: '1', default: 'allow', input_schema: 'enforce' };
+
+  test('a tools/list that repeats its nextCursor forever: the call is answered, EOF ends the session', async () => {
+    const policyFile = writePolicy(tmp.dir, enforcing, 'cursor.json');
+    const record = join(tmp.dir, 'cursor.jsonl');
+    const wrapper = startWrapper(['--policy', policyFile, '--state', 'memory'], [process.execPath, fixtureServer], { env: { TOOLS_LIST_CURSOR: 'again', RECORD_FILE: record } });
+    wrapper.send(initialize);
+    await wrapper.stdout.response('init');
+    wrapper.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'not_listed', arguments: {} } });
+    expect((await wrapper.stdout.response(1)).result).toMatchObject({ isError: true });
+    wrapper.child.stdin.end();
+    expect((await wrapper.exited).code).toBe(0);
+    const lists = readFileSync(record, 'utf8').split('\n').filter((line) => line.includes('"tools/list"'));
+    expect(lists).toHaveLength(2);
+  });
+
+  test("a tools/list never answered: the client cannot cancel the wrapper's request; the call is answered at the deadline; EOF ends the session", async () => {
+    const policyFile = writePolicy(tmp.dir, enforcing, 'silent.json');
+    const record = join(tmp.dir, 'silent.jsonl');
+    const wrapper = startWrapper(['--policy', policyFile, '--state', 'memory'], [process.execPath, fixtureServer], { env: { TOOLS_LIST_SILENT: '1', RECORD_FILE: record } });
+    wrapper.send(initialize);
+    await wrapper.stdout.response('init');
+    wrapper.send({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'echo', arguments: { text: 'x' } } });
+    let own: string | undefined;
+    while (own === undefined) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const line = readFileSync(record, 'utf8').split('\n').find((text) => text.includes('"tools/list"'));
+      own = line === undefined ? undefined : (JSON.parse(line) as { id: string }).id;
+    }
+    wrapper.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: own } });
+    wrapper.child.stdin.end();
+    const answer = await wrapper.stdout.response(1);
+    expect(answer.result).toMatchObject({ isError: true });
+    expect((await wrapper.exited).code).toBe(0);
+    const cancels = readFileSync(record, 'utf8').split('\n').filter((line) => line.includes('notifications/cancelled'));
+    // Only the wrapper's own cancellation, at its deadline; never the client's.
+    expect(cancels.map((line) => JSON.parse(line).params.reason)).toEqual([expect.stringMatching(/^policy-wrap: no answer within 10 s/)]);
+  }, 30_000);
 });
