@@ -1,3 +1,4 @@
+import { shown } from '../shared/shown.js';
 import { RelayErrorCode, cancelledNotification, encodeLine, errorAnswer, resultAnswer, timeoutResult } from './answers.js';
 import type { ClientLine } from './from-client.js';
 import { isObject } from './classify.js';
@@ -139,13 +140,13 @@ export class ToolCalls {
     const context = this.context;
     this.timed.delete(call);
     if (!context.toServer.has(request)) return;
-    context.toServer.abandon(request);
+    context.toServer.remove(request);
     answerClientResult(context, request.clientId, timeoutResult(call.name, timeoutMs));
     if (canReachServer(context)) {
       const reason = `policy-wrap: no answer within ${timeoutMs / 1000} s`;
       context.server.writeLine(encodeLine(cancelledNotification(request.serverId, reason)), undefined);
     }
-    context.log(`${call.name} (id ${showId(request.clientId)}) timed out after ${timeoutMs / 1000} s and was cancelled`);
+    context.log(`${shown(call.name)} (id ${showId(request.clientId)}) timed out after ${timeoutMs / 1000} s and was cancelled`);
     call.report({ kind: 'timeout', latencyMs: context.now() - call.startedAt });
   }
 
@@ -162,7 +163,7 @@ export class ToolCalls {
         try {
           onOutcome?.(outcome);
         } catch (error) {
-          this.context.log(`the policy failed to record the outcome of ${name}: ${errorText(error)}`);
+          this.context.log(`the policy failed to record the outcome of ${shown(name)}: ${errorText(error)}`);
         }
       },
     };
@@ -171,7 +172,7 @@ export class ToolCalls {
 
   /** A gate that throws or rejects denies: nothing unjudged reaches the server. */
   private gateFailed(id: JsonRpcId, name: string, error: unknown): void {
-    this.context.log(`policy check failed for ${name} (id ${showId(id)}), not forwarded: ${errorText(error)}`);
+    this.context.log(`policy check failed for ${shown(name)} (id ${showId(id)}), not forwarded: ${errorText(error)}`);
     answerClientError(this.context, id, {
       code: RelayErrorCode.internalError,
       message: `the policy check for ${name} failed; the call was not forwarded`,

@@ -1,3 +1,4 @@
+import type { IdSpan } from './id-span.js';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE } from './json-bytes.js';
 import { ENVELOPE_MEMBERS, PARAMS_MEMBERS, foldName } from './member-names.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
@@ -19,11 +20,9 @@ export interface ClientLineCheck {
   numberProblem: string | undefined;
   /** the top-level id's JSON text, when it is a number */
   idText: string | undefined;
-  /** where the top-level id's value is in the line: [start, end) */
+  /** where the top-level id's value is in the line */
   idSpan: IdSpan | undefined;
 }
-
-export type IdSpan = readonly [start: number, end: number];
 
 type Role = 'top' | 'params' | 'other';
 
@@ -167,11 +166,6 @@ class ClientLineReader {
       if (quote < from) quote = json.indexOf(QUOTE, from);
     }
   }
-}
-
-/** The line with its top-level id replaced (the server must see another id). */
-export function replaceId(json: Buffer, span: IdSpan, id: string | number): Buffer {
-  return Buffer.concat([json.subarray(0, span[0]), Buffer.from(JSON.stringify(id), 'utf8'), json.subarray(span[1])]);
 }
 
 function show(name: string): string {

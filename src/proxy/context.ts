@@ -1,3 +1,4 @@
+import { oneLine, shown } from '../shared/shown.js';
 import { encodeErrorAnswer, encodeLine, resultAnswer, wrapperError, type WrittenId } from './answers.js';
 import type { Gate } from './gate.js';
 import type { JsonRpcId } from './jsonrpc.js';
@@ -56,12 +57,12 @@ export function answerClientResult(context: RelayContext, id: JsonRpcId, result:
   context.client.writeLine(encodeLine(resultAnswer(id, result)), context.clientFlow);
 }
 
-/** Short, printable form of an id for log lines. */
+/** Short, printable form of an id for log lines: the client chooses it, so it is shown as any supplied value is. */
 export function showId(id: JsonRpcId | null): string {
-  return JSON.stringify(id);
+  return shown(id);
 }
 
-/** The message of anything thrown. */
+/** The message of anything thrown, as one line: it may quote what the client or server sent. */
 export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return oneLine(error instanceof Error ? error.message : String(error));
 }

@@ -1,4 +1,5 @@
 import { RESULT_MEMBERS, TOP_LEVEL_MEMBERS, decodeKey, envelopeOf, type Envelope, type OpenMember, type Target } from './envelope.js';
+import type { IdSpan } from './id-span.js';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE, isJsonSpace } from './json-bytes.js';
 
 /** Longer values are not worth keeping: nothing read here is that long (see envelope.ts). */
@@ -77,6 +78,28 @@ export function joinEnvelope(head: OpenMember, tail: Tail): Envelope | undefined
   for (const key of tail.members.keys()) seen.add(key);
   take(tail.members, TOP_LEVEL_MEMBERS);
   return envelopeOf(values, seen, head.memberCount + tail.memberCount);
+}
+
+/**
+ * The span of the top-level `id` value among the last members of a line (`bytes` its end), read
+ * backwards; undefined when it is not there (it comes before a value that opens earlier).
+ */
+export function trailingIdSpan(bytes: Buffer): IdSpan | undefined {
+  const reader = new BackwardReader(bytes);
+  let at = reader.skipSpace(bytes.length - 1);
+  if (bytes[at] !== CLOSE_OBJECT) return undefined;
+  at = reader.skipSpace(at - 1);
+  for (;;) {
+    const last = bytes[at];
+    const compound = last === CLOSE_OBJECT || last === CLOSE_ARRAY;
+    const start = compound ? reader.compoundStart(at) : last === QUOTE ? reader.stringStart(at) : reader.scalarStart(at);
+    if (start < 0) return undefined;
+    const member = reader.member(start, at, false);
+    if (member === undefined) return undefined;
+    if (member.key === 'id') return compound ? undefined : [start, at + 1];
+    if (bytes[member.before] !== COMMA) return undefined;
+    at = reader.skipSpace(member.before - 1);
+  }
 }
 
 const ERROR_MEMBERS: ReadonlySet<string> = new Set(['code']);

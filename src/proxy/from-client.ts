@@ -1,4 +1,5 @@
-import { RelayErrorCode, WrittenId, encodeLine, errorAnswer, wrapperError } from './answers.js';
+import { oneLine, shown } from '../shared/shown.js';
+import { RelayErrorCode, WrittenId, encodeErrorAnswer, encodeLine, wrapperError } from './answers.js';
 import type { ToolCalls } from './calls.js';
 import { classifyLine, isBlank, isId, isObject, type Classified } from './classify.js';
 import { checkClientLine, type ClientLineCheck } from './client-line.js';
@@ -6,6 +7,7 @@ import { answerClientError, canReachServer, showId, type RelayContext } from './
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
+import { replaceId } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { isCanonicalNumber } from './numbers.js';
 import type { Upstream } from './upstream.js';
@@ -75,7 +77,7 @@ export class FromClient {
       return;
     }
     if (this.calls.isGating(message.id) || context.toServer.byClient(message.id)) {
-      context.log(`refused ${message.method}: id ${showId(message.id)} is already used by a request in flight`);
+      context.log(`refused ${shown(message.method)}: id ${showId(message.id)} is already used by a request in flight`);
       answerClientError(context, message.id, {
         code: RelayErrorCode.invalidRequest,
         message: `id ${showId(message.id)} is already used by a request in flight; not forwarded`,
@@ -111,16 +113,24 @@ export class FromClient {
       context.log(`dropped a cancellation of ${showId(requestId)}: no request of the client's with that id is in flight`);
       return true;
     }
-    context.toServer.abandon(request);
+    context.toServer.remove(request);
     request.call?.report({ kind: 'cancelled', latencyMs: context.now() - request.call.startedAt });
-    if (request.serverId === request.clientId) return false;
     this.upstream.sendLine(encodeLine({ ...message, params: { ...params, requestId: request.serverId } }));
     return true;
   }
 
+  /** The client answers a request of the server's: under the id the server gave it, or not at all. */
   private response(message: JsonRpcResponse, line: ClientLine): void {
-    if (message.id !== null) this.context.toClient.take(message.id);
-    this.upstream.sendLine(line.bytes);
+    if (message.id === null) {
+      this.upstream.sendLine(line.bytes);
+      return;
+    }
+    const request = this.context.toClient.take(message.id);
+    if (request === undefined) {
+      this.context.log(`dropped the client's answer to id ${showId(message.id)}: no request of the server's with that id is waiting`);
+      return;
+    }
+    this.upstream.sendLine(replaceId(line.bytes, line.check.idSpan!, { json: request.serverIdText }));
   }
 
   private invalid(problem: Extract<Classified, { kind: 'invalid' }>, bytes: Buffer): void {
@@ -136,8 +146,8 @@ export class FromClient {
   private refuse(classified: Exclude<Classified, { kind: 'invalid' }>, check: ClientLineCheck, reason: string): void {
     const context = this.context;
     const message = classified.message;
-    const what = 'method' in message ? message.method : 'a response';
-    context.log(`refused ${what} from the client: ${reason}`);
+    const what = 'method' in message ? shown(message.method) : 'a response';
+    context.log(`refused ${what} from the client: ${oneLine(reason)}`);
     const text = `${reason}; not forwarded`;
     if (classified.kind === 'request') {
       answerClientError(context, writtenId(check.idText) ?? classified.message.id, { code: RelayErrorCode.invalidRequest, message: text });
@@ -149,10 +159,10 @@ export class FromClient {
   /** The client's answer to a server request could not be forwarded: the server is told, so it does not wait forever. */
   private tellServer(id: JsonRpcId, text: string): void {
     const context = this.context;
-    const method = context.toClient.take(id);
-    if (method !== undefined && canReachServer(context)) {
-      const error = wrapperError(RelayErrorCode.internalError, `the client's answer to ${method}: ${text}`);
-      context.server.writeLine(encodeLine(errorAnswer(id, error)), context.clientFlow);
+    const request = context.toClient.take(id);
+    if (request !== undefined && canReachServer(context)) {
+      const error = wrapperError(RelayErrorCode.internalError, `the client's answer to ${request.method}: ${text}`);
+      context.server.writeLine(encodeErrorAnswer(new WrittenId(request.serverIdText), error), context.clientFlow);
     }
   }
 

@@ -1,8 +1,10 @@
+import { prefixOf, shown } from '../shared/shown.js';
 import { RelayErrorCode, encodeLine, errorAnswer, wrapperError } from './answers.js';
 import { isBlank, isId, isObject } from './classify.js';
 import { answerClientError, canReachServer, errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
+import { idSpanOfLine, spliceId, textAt } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 import { shapeOf, type Shape } from './shape.js';
@@ -92,13 +94,14 @@ export class FromServer {
 
   private response(line: ServerLine, body: Body): void {
     const context = this.context;
-    const request = isId(line.id) ? context.toServer.take(line.id) : undefined;
-    if (request === 'abandoned') {
-      context.log(`dropped the server's late answer to id ${showId(line.id as JsonRpcId)} (timed out or cancelled)`);
+    if (line.id === null) {
+      // The server could not read something (a parse error): nobody's request in particular.
+      this.forward(body);
       return;
     }
+    const request = isId(line.id) ? context.toServer.take(line.id) : undefined;
     if (request === undefined) {
-      this.forward(body);
+      context.log(`dropped the server's answer to id ${showId(line.id as JsonRpcId)}: no request with that id is waiting (timed out, cancelled, or never sent)`);
       return;
     }
     if (request.origin === 'wrapper') {
@@ -107,8 +110,7 @@ export class FromServer {
     }
     if (request.call) request.call.report(callOutcome(line, context.now() - request.call.startedAt));
     if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line);
-    else if (request.serverId !== request.clientId) this.remapped(request, line);
-    else this.forward(body);
+    else this.restored(request, body);
   }
 
   /** The list the client sees is the one the policy filtered. */
@@ -129,15 +131,31 @@ export class FromServer {
     this.forward(encodeLine({ jsonrpc: '2.0', id: request.clientId, result: filtered }));
   }
 
-  private remapped(request: ClientRequest, line: ServerLine): void {
-    const message = line.parse();
-    if (message === undefined) this.answerError(request, `the server's answer to ${request.method} is not valid JSON`);
-    else this.forward(encodeLine({ ...message, id: request.clientId }));
+  /** The answer as the server wrote it, with the id the client used in place of the wrapper's. */
+  private restored(request: ClientRequest, body: Body): void {
+    const size = Buffer.isBuffer(body) ? body.length : body.reduce((total, chunk) => total + chunk.length, 0);
+    const span = idSpanOfLine(body, size);
+    if (span === undefined || textAt(body, span) !== JSON.stringify(request.serverId)) {
+      this.answerError(request, `the server's answer to ${request.method} carries its id in a way the wrapper cannot read`);
+      return;
+    }
+    const spliced = spliceId(body, span, request.clientId);
+    this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
   }
 
+  /** A request from the server reaches the client under an id of the wrapper's choosing. */
   private request(line: ServerLine, body: Body): void {
-    this.context.toClient.add(line.id as JsonRpcId, line.method!);
-    this.forward(body);
+    const serverId = line.id as JsonRpcId;
+    const size = Buffer.isBuffer(body) ? body.length : body.reduce((total, chunk) => total + chunk.length, 0);
+    const span = idSpanOfLine(body, size);
+    const serverIdText = span && textAt(body, span);
+    if (span === undefined || serverIdText === undefined || !sameId(serverIdText, serverId)) {
+      this.undeliverable({ id: serverId, request: true, method: line.method }, 'its id could not be read where the wrapper looks for it; not forwarded');
+      return;
+    }
+    const clientId = this.context.toClient.add({ serverId, serverIdText, method: line.method! });
+    const spliced = spliceId(body, span, clientId);
+    this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
   }
 
   private notification(line: ServerLine, body: Body): void {
@@ -148,19 +166,26 @@ export class FromServer {
         this.context.log(`the policy failed to take note of a changed tool list: ${errorText(error)}`);
       }
     } else if (line.method === 'notifications/cancelled') {
-      const params = line.parse()?.params;
-      if (isObject(params) && isId(params.requestId)) this.context.toClient.take(params.requestId);
+      // The server cancels its own request: the client knows it by the id the wrapper gave it.
+      const message = line.parse();
+      const params = isObject(message?.params) ? message.params : undefined;
+      const clientId = params && isId(params.requestId) ? this.context.toClient.cancel(params.requestId) : undefined;
+      if (clientId === undefined || message === undefined) {
+        this.context.log('dropped a cancellation from the server: no request of its own with that id is waiting for the client');
+        return;
+      }
+      this.forward(encodeLine({ ...message, params: { ...params, requestId: clientId } }));
+      return;
     }
     this.forward(body);
   }
 
   /** Not JSON-RPC (some servers print progress text on stdout): shown on stderr, never forwarded. */
   private text(head: Buffer, size: number): void {
-    let text = head.toString('utf8', 0, Math.min(head.length, size, TEXT_PREVIEW_CHARS * 4));
-    if (text.length > TEXT_PREVIEW_CHARS || size > TEXT_PREVIEW_CHARS * 4) {
-      text = `${text.slice(0, TEXT_PREVIEW_CHARS)}… (${size} bytes)`;
-    }
-    this.context.log(`server stdout (not JSON-RPC, not forwarded): ${text}`);
+    const text = head.toString('utf8', 0, Math.min(head.length, size, TEXT_PREVIEW_CHARS * 4));
+    const cut = text.length > TEXT_PREVIEW_CHARS || size > TEXT_PREVIEW_CHARS * 4;
+    const preview = shown(prefixOf(text, TEXT_PREVIEW_CHARS), TEXT_PREVIEW_CHARS);
+    this.context.log(`server stdout (not JSON-RPC, not forwarded): ${preview}${cut ? `… (${size} bytes)` : ''}`);
   }
 
   private oversize(size: number, envelope: Envelope): void {
@@ -199,7 +224,7 @@ export class FromServer {
       return;
     }
     const request = context.toServer.take(id);
-    if (request === undefined || request === 'abandoned') return;
+    if (request === undefined) return;
     const text = `the server's answer to ${request.method}: ${reason}`;
     if (request.origin === 'wrapper') {
       request.reject(new Error(text));
@@ -250,4 +275,13 @@ function headChunks(chunks: readonly Buffer[], bytes: number): Buffer[] {
     size += chunk.length;
   }
   return head;
+}
+
+/** Whether JSON text read from a line is the id the line was parsed as. */
+function sameId(text: string, id: JsonRpcId): boolean {
+  try {
+    return JSON.parse(text) === id;
+  } catch {
+    return false;
+  }
 }

@@ -34,18 +34,14 @@ export interface WrapperRequest {
 
 export type ServerBoundRequest = ClientRequest | WrapperRequest;
 
-/** How many answers owed by the server for abandoned requests are remembered (to drop them). */
-const ABANDONED_LIMIT = 1024;
-
 /**
  * Requests in flight at the server, found by the id the server saw; the client's also by the id
- * the client used. The server's id space is shared by the client and the wrapper, so an id that is
- * busy here (in flight, or abandoned with its answer still owed) is never sent twice.
+ * the client used. Every id the server sees is chosen here, once: a request the client stopped
+ * waiting for (timeout, cancellation) is simply forgotten, and its late answer matches nothing.
  */
 export class ServerBoundRequests {
   private readonly byServerId = new Map<string, ServerBoundRequest>();
   private readonly byClientId = new Map<string, ClientRequest>();
-  private readonly abandoned = new Set<string>();
   private counter = 0;
 
   add(request: ServerBoundRequest): void {
@@ -57,11 +53,9 @@ export class ServerBoundRequests {
     return this.byClientId.get(idKey(clientId));
   }
 
-  /** The request a server response answers, removed; 'abandoned' when nobody waits for it any more. */
-  take(serverId: JsonRpcId): ServerBoundRequest | 'abandoned' | undefined {
-    const key = idKey(serverId);
-    if (this.abandoned.delete(key)) return 'abandoned';
-    const request = this.byServerId.get(key);
+  /** The request a server response answers, removed; undefined when nobody waits for that id. */
+  take(serverId: JsonRpcId): ServerBoundRequest | undefined {
+    const request = this.byServerId.get(idKey(serverId));
     if (request) this.remove(request);
     return request;
   }
@@ -71,35 +65,16 @@ export class ServerBoundRequests {
     return this.byServerId.get(idKey(request.serverId)) === request;
   }
 
-  /** Removed without an answer from the server (answered by the wrapper, or never delivered). */
+  /** Removed without an answer from the server (answered by the wrapper, never delivered, or given up). */
   remove(request: ServerBoundRequest): void {
     this.byServerId.delete(idKey(request.serverId));
     if (request.origin === 'client') this.byClientId.delete(idKey(request.clientId));
   }
 
-  /** Nobody waits any more (timeout, cancellation); the server's late answer will be dropped. */
-  abandon(request: ServerBoundRequest): void {
-    this.remove(request);
-    this.abandoned.add(idKey(request.serverId));
-    if (this.abandoned.size > ABANDONED_LIMIT) {
-      const oldest = this.abandoned.values().next().value;
-      if (oldest !== undefined) this.abandoned.delete(oldest);
-    }
-  }
-
-  isServerIdBusy(id: JsonRpcId): boolean {
-    const key = idKey(id);
-    return this.byServerId.has(key) || this.abandoned.has(key);
-  }
-
-  /** An id of the wrapper's own that nothing in flight uses. */
-  freshServerId(): string {
-    let id: string;
-    do {
-      this.counter += 1;
-      id = `policy-wrap-${this.counter}`;
-    } while (this.isServerIdBusy(id));
-    return id;
+  /** A new id for the server, never used before in this session. */
+  freshServerId(): number {
+    this.counter += 1;
+    return this.counter;
   }
 
   /** Everything in flight, removed (the server is gone). */
@@ -107,28 +82,53 @@ export class ServerBoundRequests {
     const all = [...this.byServerId.values()];
     this.byServerId.clear();
     this.byClientId.clear();
-    this.abandoned.clear();
     return all;
   }
 }
 
-/** Requests from the server still waiting for the client's answer. */
-export class ClientBoundRequests {
-  private readonly byId = new Map<string, string>();
+/** A request from the server in flight at the client: its id as the server wrote it, and its method. */
+export interface ServerRequest {
+  serverId: JsonRpcId;
+  /** the server's id exactly as it wrote it, for the answer */
+  serverIdText: string;
+  method: string;
+}
 
-  add(id: JsonRpcId, method: string): void {
-    this.byId.set(idKey(id), method);
+/**
+ * Requests from the server still waiting for the client's answer, by the id the client saw. Every
+ * id the client sees is chosen here, so an answer the client sends late, twice, or to a request
+ * that was never made matches nothing.
+ */
+export class ClientBoundRequests {
+  private readonly byClientId = new Map<string, ServerRequest>();
+  private counter = 0;
+
+  /** Registers a request from the server; the id the client is to see. */
+  add(request: ServerRequest): number {
+    this.counter += 1;
+    this.byClientId.set(idKey(this.counter), request);
+    return this.counter;
   }
 
-  /** The method of the request this id answers, removed. */
-  take(id: JsonRpcId): string | undefined {
-    const key = idKey(id);
-    const method = this.byId.get(key);
-    this.byId.delete(key);
-    return method;
+  /** The request this client id answers, removed. */
+  take(clientId: JsonRpcId): ServerRequest | undefined {
+    const key = idKey(clientId);
+    const request = this.byClientId.get(key);
+    this.byClientId.delete(key);
+    return request;
+  }
+
+  /** The server cancelled its request: removed; the id the client knows it by. */
+  cancel(serverId: JsonRpcId): number | undefined {
+    for (const [key, request] of this.byClientId) {
+      if (idKey(request.serverId) !== idKey(serverId)) continue;
+      this.byClientId.delete(key);
+      return Number(key.slice(1));
+    }
+    return undefined;
   }
 
   clear(): void {
-    this.byId.clear();
+    this.byClientId.clear();
   }
 }

@@ -1,6 +1,6 @@
 import { RelayErrorCode, cancelledNotification, encodeLine } from './answers.js';
 import { answerClientError, canReachServer, type RelayContext } from './context.js';
-import { replaceId } from './client-line.js';
+import { replaceId } from './id-span.js';
 import type { ClientLine } from './from-client.js';
 import type { JsonRpcErrorObject, JsonRpcRequest } from './jsonrpc.js';
 import type { ClientRequest, TrackedCall, WrapperRequest } from './pending.js';
@@ -28,23 +28,18 @@ export class ServerRequestError extends Error {
 export class Upstream {
   constructor(private readonly context: RelayContext) {}
 
-  /**
-   * Forwards a client request: `line` as it is, unless its id is busy at the server (an abandoned
-   * request's answer is still owed, or the wrapper uses it), in which case the request goes out
-   * under a fresh id and the answer is mapped back. Returns undefined when it was not sent.
-   */
+  /** Forwards a client request under an id of the wrapper's; undefined when it was not sent. */
   sendClientRequest(message: JsonRpcRequest, line: ClientLine, call?: TrackedCall): ClientRequest | undefined {
     const context = this.context;
     if (!canReachServer(context)) {
       this.unreachable(message.id, message.method, call);
       return undefined;
     }
-    const remap = context.toServer.isServerIdBusy(message.id);
-    const serverId = remap ? context.toServer.freshServerId() : message.id;
+    // The server sees only ids the wrapper chose, so a reused or late id can never meet the wrong
+    // request. Only the id's bytes change: every other byte is what was judged.
+    const serverId = context.toServer.freshServerId();
     const request: ClientRequest = { origin: 'client', clientId: message.id, serverId, method: message.method, call };
-    // Only the id's bytes change: every other byte is what was judged.
-    const idSpan = line.check.idSpan;
-    const bytes = remap && idSpan ? replaceId(line.bytes, idSpan, serverId) : line.bytes;
+    const bytes = replaceId(line.bytes, line.check.idSpan!, serverId);
     context.toServer.add(request);
     context.server.writeLine(bytes, context.clientFlow, () => this.undelivered(request));
     return request;
@@ -88,7 +83,7 @@ export class Upstream {
   private expired(request: WrapperRequest): void {
     const context = this.context;
     if (!context.toServer.has(request)) return;
-    context.toServer.abandon(request);
+    context.toServer.remove(request);
     if (canReachServer(context)) {
       const reason = `policy-wrap: no answer within ${WRAPPER_REQUEST_TIMEOUT_MS / 1000} s`;
       context.server.writeLine(encodeLine(cancelledNotification(request.serverId, reason)), undefined);

@@ -97,8 +97,8 @@ describe('the child process', () => {
     wrapper.child.stdin.end();
     await wrapper.exited;
     for (const line of wrapper.stdout.lines) expect(() => JSON.parse(line)).not.toThrow();
-    expect(wrapper.stderr()).toContain('policy-wrap: server stdout (not JSON-RPC, not forwarded): Fetching Plex watched movies...');
-    expect(wrapper.stderr()).toContain('policy-wrap: server stdout (not JSON-RPC, not forwarded): Syncing 12 shows');
+    expect(wrapper.stderr()).toContain('policy-wrap: server stdout (not JSON-RPC, not forwarded): "Fetching Plex watched movies..."');
+    expect(wrapper.stderr()).toContain('policy-wrap: server stdout (not JSON-RPC, not forwarded): "Syncing 12 shows"');
   });
 
   test('a server started through a shell leaves no grandchild behind', async () => {

@@ -71,7 +71,8 @@ function tally({ wrapper, record }: Contender): Tally {
     else if (isLimited(message)) result.refused.push(message.id as number);
     else throw new Error(`neither admitted nor rate-limited: ${JSON.stringify(message)}; wrapper stderr:\n${wrapper.stderr()}`);
   }
-  result.received = receivedCalls(record).map((message) => message.id);
+  // The server sees ids of the wrapper's: a call is known by its text, `call <client id>`.
+  result.received = receivedCalls(record).map((message) => Number(String(message.params.arguments.text).slice('call '.length)));
   return result;
 }
 

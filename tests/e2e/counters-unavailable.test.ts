@@ -84,8 +84,9 @@ describe('a Redis that stops mid-run', () => {
       await stop(closed.wrapper);
       await stop(open.wrapper);
     }
-    expect(receivedCalls(closed.record).map((call) => call.id)).toEqual([1, 'free']);
-    expect(receivedCalls(open.record).map((call) => call.id)).toEqual([1, 2]);
+    // The server sees ids of the wrapper's; echo's text is the client's id.
+    expect(receivedCalls(closed.record).map((call) => call.params.arguments.text ?? call.params.name)).toEqual(['1', 'allowed_tool']);
+    expect(receivedCalls(open.record).map((call) => call.params.arguments.text)).toEqual(['1', '2']);
 
     expect(echoRecords(closed.audit)).toEqual([
       expect.objectContaining({ decision: 'allow', counters: [expect.objectContaining({ used: 1, max: 100 })], outcome: 'result' }),
@@ -126,8 +127,8 @@ describe('a SQLite file whose write lock another process holds', () => {
       await stop(closed.wrapper);
       await stop(open.wrapper);
     }
-    expect(receivedCalls(closed.record).map((call) => call.id)).toEqual([1, 'free', 3]);
-    expect(receivedCalls(open.record).map((call) => call.id)).toEqual([1, 2]);
+    expect(receivedCalls(closed.record).map((call) => call.params.arguments.text ?? call.params.name)).toEqual(['1', 'allowed_tool', '3']);
+    expect(receivedCalls(open.record).map((call) => call.params.arguments.text)).toEqual(['1', '2']);
 
     const closedRecords = echoRecords(closed.audit);
     expect(closedRecords.map((record) => [record.decision, record.failedOpen, record.counters?.[0]?.used])).toEqual([

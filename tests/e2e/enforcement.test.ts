@@ -92,8 +92,9 @@ describe('enforcement through the CLI', () => {
     expect(timedOut.result.isError).toBe(true);
     expect(textOf(timedOut)).toMatch(/^Timed out: never did not answer within 0\.5 s/);
     await barrier(wrapper);
+    const sent = received().find((message) => message.method === 'tools/call' && message.params.name === 'never');
     const cancelled = received().find((message) => message.method === 'notifications/cancelled');
-    expect(cancelled?.params.requestId).toBe(timedOut.id);
+    expect(cancelled?.params.requestId).toBe(sent?.id);
     await stop();
   });
 

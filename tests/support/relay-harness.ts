@@ -88,8 +88,8 @@ export function relayHarness(options: Partial<RelayOptions> & { gate?: Gate } = 
     barrier: async () => {
       barriers += 1;
       const id = `barrier-${barriers}`;
-      client.send({ jsonrpc: '2.0', id, method: 'ping' });
-      await server.received.find((message) => message.id === id, `barrier ${id}`);
+      client.send({ jsonrpc: '2.0', id, method: 'ping', params: { barrier: id } });
+      await server.received.find((message) => message.params?.barrier === id, `barrier ${id}`);
     },
   };
 }

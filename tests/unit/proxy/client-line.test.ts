@@ -1,4 +1,5 @@
-import { checkClientLine, replaceId } from '../../../src/proxy/client-line.js';
+import { checkClientLine } from '../../../src/proxy/client-line.js';
+import { replaceId } from '../../../src/proxy/id-span.js';
 import { MAX_NESTING_DEPTH } from '../../../src/proxy/nesting.js';
 
 const check = (text: string) => checkClientLine(Buffer.from(text, 'utf8'));

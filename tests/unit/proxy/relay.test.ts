@@ -8,6 +8,12 @@ const request = (id: unknown, method: string, params?: Message): Message => ({ j
 const call = (id: unknown, name: string, args: Message = {}): Message => request(id, 'tools/call', { name, arguments: args });
 const result = (id: unknown, value: Message = {}): Message => ({ jsonrpc: '2.0', id, result: value });
 
+/** The client asks `id`; the id the server saw for it, once it arrived (the wrapper chooses it). */
+async function askedAs(h: ReturnType<typeof relayHarness>, id: unknown, method = 'ping'): Promise<unknown> {
+  h.client.send(request(id, method, { asked: id }));
+  return (await h.server.received.find((m) => m.method === method && m.params?.asked === id, `${method} at the server`)).id;
+}
+
 /** A gate that denies the named tools, records what it judged and every outcome. */
 function recordingGate(denied: string[] = [], extra: Partial<Gate> = {}) {
   const judged: ToolCall[] = [];
@@ -46,7 +52,8 @@ describe('relay: client to server', () => {
     const h = relayHarness({ gate });
     const raw = '{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"allowed_tool","arguments":{"a":1.0,"b":-0.0,"c":1e300,"d":"\u00e9"}}}';
     h.client.send(`${raw}\n`);
-    expect(await h.server.received.next()).toBe(raw);
+    // Every byte as the client wrote it but the id, which the wrapper chooses.
+    expect(await h.server.received.next()).toBe(raw.replace('"id":5', '"id":1'));
     expect(judged.map((c) => c.arguments)).toEqual([{ a: 1, b: -0, c: 1e300, d: 'é' }]);
   });
 
@@ -60,7 +67,7 @@ describe('relay: client to server', () => {
       expect(await h.client.received.response(id)).toMatchObject({ error: { code: -32600, message: expect.stringMatching(/appears twice/) } });
     }
     await h.barrier();
-    expect(h.server.received.messages().map((m) => m.id)).toEqual(['barrier-1']);
+    expect(h.server.received.messages().map((m) => m.method)).toEqual(['ping']);
     expect(judged).toEqual([]);
   });
 
@@ -110,8 +117,9 @@ describe('relay: client to server', () => {
 describe('relay: server to client', () => {
   test('text on the server stdout goes to the log, not to the client', async () => {
     const h = relayHarness();
+    const x = await askedAs(h, 'x');
     h.server.send('Fetching Plex watched movies...\n');
-    h.server.send(result('x'));
+    h.server.send(result(x));
     expect(await h.client.received.next()).toBe('{"jsonrpc":"2.0","id":"x","result":{}}');
     expect(h.logs).toContainEqual(expect.stringContaining('Fetching Plex watched movies...'));
   });
@@ -121,9 +129,8 @@ describe('relay: server to client', () => {
       filterToolsList: (list) => ({ ...list, tools: (list.tools as Message[]).filter((t) => t.name !== 'secret') }),
     });
     const h = relayHarness({ gate });
-    h.client.send(request('L', 'tools/list'));
-    await h.server.received.next();
-    h.server.send(result('L', { tools: [{ name: 'open' }, { name: 'secret' }], nextCursor: 'c' }));
+    const asked = await askedAs(h, 'L', 'tools/list');
+    h.server.send(result(asked, { tools: [{ name: 'open' }, { name: 'secret' }], nextCursor: 'c' }));
     expect(await h.client.received.response('L')).toEqual(result('L', { tools: [{ name: 'open' }], nextCursor: 'c' }));
   });
 
@@ -132,17 +139,16 @@ describe('relay: server to client', () => {
       filterToolsList: (list) => ({ ...list, tools: (list.tools as Message[]).filter((t) => t.name !== 'secret') }),
     });
     const h = relayHarness({ gate, scanAboveBytes: 64 });
-    h.client.send(request('L', 'tools/list'));
-    await h.server.received.next();
+    const asked = await askedAs(h, 'L', 'tools/list');
     const tools = [{ name: 'open', description: 'd'.repeat(300) }, { name: 'secret' }];
-    const answer = Buffer.from(`${JSON.stringify(result('L', { tools }))}\r\n`);
+    const answer = Buffer.from(`${JSON.stringify(result(asked, { tools }))}\r\n`);
     for (let at = 0; at < answer.length; at += 50) h.server.send(answer.subarray(at, at + 50));
     expect(await h.client.received.response('L')).toEqual(result('L', { tools: [tools[0]!] }));
     h.server.send(`${' '.repeat(100)}\n`);
     h.server.send(`progress: ${'.'.repeat(3000)}\n`);
-    h.server.send(result('after'));
+    h.server.send(result(await askedAs(h, 'after')));
     expect(await h.client.received.response('after')).toEqual(result('after'));
-    expect(h.logs).toEqual([expect.stringMatching(/^server stdout \(not JSON-RPC, not forwarded\): progress: \.+… \(3010 bytes\)$/)]);
+    expect(h.logs).toEqual([expect.stringMatching(/^server stdout \(not JSON-RPC, not forwarded\): "progress: \.+"… \(3010 bytes\)$/)]);
   });
 
   test('list_changed reaches the gate and the client', async () => {
@@ -154,26 +160,43 @@ describe('relay: server to client', () => {
     expect(changed).toBe(1);
   });
 
-  test('the same id in flight both ways at once: each answer goes to its asker', async () => {
+  test('ids both ways are the wrapper\'s: each answer goes to its asker, a stray one to nobody', async () => {
     const h = relayHarness();
     h.client.send(request(1, 'resources/list'));
-    h.server.send(request(1, 'sampling/createMessage', { messages: [] }));
-    await h.server.received.find((m) => m.method === 'resources/list');
-    await h.client.received.find((m) => m.method === 'sampling/createMessage');
-    h.client.send(result(1, { role: 'assistant' }));
-    h.server.send(result(1, { resources: [] }));
-    expect(await h.server.received.find((m) => m.id === 1 && 'result' in m)).toEqual(result(1, { role: 'assistant' }));
+    h.server.send(request('s1', 'sampling/createMessage', { messages: [] }));
+    const asked = (await h.server.received.find((m) => m.method === 'resources/list')).id;
+    const sampling = await h.client.received.find((m) => m.method === 'sampling/createMessage');
+    expect(sampling.id).not.toBe('s1');
+    h.client.send(result('s1', { forged: true }));
+    h.client.send(result(sampling.id, { role: 'assistant' }));
+    h.client.send(result(sampling.id, { twice: true }));
+    h.server.send(result(asked, { resources: [] }));
+    expect(await h.server.received.find((m) => m.id === 's1' && 'result' in m)).toEqual(result('s1', { role: 'assistant' }));
     expect(await h.client.received.response(1)).toEqual(result(1, { resources: [] }));
+    await h.barrier();
+    expect(h.server.received.messages().filter((m) => m.result?.forged || m.result?.twice)).toEqual([]);
+  });
+
+  test('the server cancelling its own request reaches the client under the id the client knows', async () => {
+    const h = relayHarness();
+    h.server.send(request('s9', 'elicitation/create', { message: 'name?' }));
+    const asked = await h.client.received.find((m) => m.method === 'elicitation/create');
+    h.server.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 's9', reason: 'gone' } });
+    expect(await h.client.received.find((m) => m.method === 'notifications/cancelled')).toMatchObject({ params: { requestId: asked.id, reason: 'gone' } });
+    h.client.send(result(asked.id, { action: 'decline' }));
+    await h.barrier();
+    expect(h.server.received.messages().filter((m) => 'result' in m)).toEqual([]);
   });
 
   test('a large line is scanned, not parsed, and forwarded as it came', async () => {
     const { gate, outcomes } = recordingGate();
     const h = relayHarness({ gate, scanAboveBytes: 64 });
     h.client.send(call(3, 'big'));
-    await h.server.received.next();
-    const line = JSON.stringify({ result: { content: [{ type: 'text', text: 'y'.repeat(5000) }], isError: true }, jsonrpc: '2.0', id: 3 });
-    h.server.send(`${line}\n`);
-    expect(await h.client.received.next()).toBe(line);
+    const asked = (await h.server.received.nextMessage()).id;
+    const line = (id: unknown) => JSON.stringify({ result: { content: [{ type: 'text', text: 'y'.repeat(5000) }], isError: true }, jsonrpc: '2.0', id });
+    h.server.send(`${line(asked)}\n`);
+    // As it came, but for the id, found at the end of the line and put back as the client wrote it.
+    expect(await h.client.received.next()).toBe(line(3));
     expect(outcomes).toEqual([{ name: 'big', outcome: { kind: 'result', isError: true, latencyMs: expect.any(Number) } }]);
   });
 });
@@ -190,9 +213,9 @@ describe('relay: gate verdicts', () => {
     h.client.send(call(1, 'slow_check'));
     h.client.send(call(2, 'quick'));
     await h.barrier();
-    expect(h.server.received.messages().map((m) => m.id)).toEqual([2, 'barrier-1']);
+    expect(h.server.received.messages().map((m) => m.params?.name ?? m.method)).toEqual(['quick', 'ping']);
     release({ kind: 'forward' });
-    expect(await h.server.received.find((m) => m.id === 1)).toEqual(call(1, 'slow_check'));
+    expect(await h.server.received.find((m) => m.params?.name === 'slow_check')).toMatchObject({ method: 'tools/call' });
   });
 
   test('a call cancelled while its verdict is pending is neither forwarded nor answered', async () => {
@@ -253,15 +276,15 @@ describe('relay: gate verdicts', () => {
     };
     const h = relayHarness({ gate });
     h.client.send(call(9, 'hang'));
-    await h.server.received.next();
+    const asked = (await h.server.received.nextMessage()).id;
     expect(h.timers.delays()).toEqual([1500]);
     h.timers.fireAll();
     expect(await h.client.received.response(9)).toEqual(
       result(9, { content: [{ type: 'text', text: 'Timed out: hang did not answer within 1.5 s; the request was cancelled.' }], isError: true }),
     );
-    expect(await h.server.received.next()).toMatch(/"method":"notifications\/cancelled".*"requestId":9/);
-    h.server.send(result(9, { content: [{ type: 'text', text: 'late' }] }));
-    h.server.send(result('after'));
+    expect(JSON.parse(await h.server.received.next())).toMatchObject({ method: 'notifications/cancelled', params: { requestId: asked } });
+    h.server.send(result(asked, { content: [{ type: 'text', text: 'late' }] }));
+    h.server.send(result(await askedAs(h, 'after')));
     await h.client.received.response('after');
     expect(h.client.received.messages().filter((m) => m.id === 9)).toHaveLength(1);
     expect(outcomes).toEqual([{ kind: 'timeout', latencyMs: expect.any(Number) }]);
@@ -295,11 +318,11 @@ describe('relay: gate verdicts', () => {
     const { gate, outcomes } = recordingGate();
     const h = relayHarness({ gate });
     h.client.send(call(4, 'long'));
-    await h.server.received.next();
+    const asked = (await h.server.received.nextMessage()).id;
     h.client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 4 } });
-    expect(JSON.parse(await h.server.received.next())).toMatchObject({ method: 'notifications/cancelled', params: { requestId: 4 } });
-    h.server.send(result(4));
-    h.server.send(result('after'));
+    expect(JSON.parse(await h.server.received.next())).toMatchObject({ method: 'notifications/cancelled', params: { requestId: asked } });
+    h.server.send(result(asked));
+    h.server.send(result(await askedAs(h, 'after')));
     await h.client.received.response('after');
     expect(h.client.received.messages().filter((m) => m.id === 4)).toEqual([]);
     expect(outcomes.map((o) => o.outcome.kind)).toEqual(['cancelled']);
@@ -373,8 +396,8 @@ describe('relay: limits', () => {
   test("a client answer over the limit is dropped and the server's request gets an error instead", async () => {
     const h = relayHarness({ maxMessageBytes: 100 });
     h.server.send(request('s2', 'elicitation/create', { message: 'name?' }));
-    await h.client.received.find((m) => m.id === 's2');
-    h.client.send(`${JSON.stringify(result('s2', { action: 'accept', content: { name: 'n'.repeat(500) } }))}\n`);
+    const asked = await h.client.received.find((m) => m.method === 'elicitation/create');
+    h.client.send(`${JSON.stringify(result(asked.id, { action: 'accept', content: { name: 'n'.repeat(500) } }))}\n`);
     expect(await h.server.received.nextMessage()).toMatchObject({ id: 's2', error: { code: -32603 } });
   });
 

@@ -20,12 +20,12 @@ function askingGate(): Gate {
 describe("the wrapper's own requests", () => {
   test('have a deadline: the server is told to cancel, the call is answered, the late answer dropped', async () => {
     const h = relayHarness({ gate: askingGate() });
-    h.client.send('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}\n');
+    h.client.send('{"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"x"}}\n');
     const own = await h.server.received.find((m) => m.method === 'tools/list');
     expect(h.timers.delays()).toEqual([10_000]);
     h.timers.fireAll();
     expect(await h.server.received.find((m) => m.method === 'notifications/cancelled')).toMatchObject({ params: { requestId: own.id } });
-    expect(await h.client.received.response(1)).toMatchObject({ error: { code: -32001, message: expect.stringMatching(/did not answer within 10 s/) } });
+    expect(await h.client.received.response('c1')).toMatchObject({ error: { code: -32001, message: expect.stringMatching(/did not answer within 10 s/) } });
     h.server.send({ jsonrpc: '2.0', id: own.id, result: { tools: [] } });
     await h.barrier();
     expect(h.client.received.messages().filter((m) => m.id === own.id)).toEqual([]);
@@ -33,7 +33,7 @@ describe("the wrapper's own requests", () => {
 
   test("cannot be cancelled by the client: a cancellation naming one is dropped", async () => {
     const h = relayHarness({ gate: askingGate() });
-    h.client.send('{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"x"}}\n');
+    h.client.send('{"jsonrpc":"2.0","id":"c1","method":"tools/call","params":{"name":"x"}}\n');
     const own = await h.server.received.find((m) => m.method === 'tools/list');
     h.client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: own.id } });
     h.client.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'never-sent' } });
