@@ -3,6 +3,7 @@ import { Ajv, type AnySchemaObject, type Options } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { checkWith, type ArgumentsCheck } from './argument-schemas.js';
+import { linearRegExp, UnsupportedPatternError } from './linear-regexp.js';
 
 /**
  * What can be checked against a tool's inputSchema as the server advertised it. A schema that
@@ -17,9 +18,17 @@ export interface AdvertisedTool {
 
 /**
  * Tolerant of what servers send: unknown keywords and formats are ignored, and the dialect named
- * by `$schema` is honoured (2020-12 when absent, 2019-09, draft-07, draft-06).
+ * by `$schema` is honoured (2020-12 when absent, 2019-09, draft-07, draft-06). Patterns run in
+ * linear time, whatever the server wrote.
  */
-const options: Options = { allErrors: true, strict: false, addUsedSchema: false, logger: false, validateSchema: true };
+const options: Options = {
+  allErrors: true,
+  strict: false,
+  addUsedSchema: false,
+  logger: false,
+  validateSchema: true,
+  code: { regExp: linearRegExp },
+};
 
 type Dialect = '2020-12' | '2019-09' | 'draft-07' | 'draft-06';
 
@@ -64,6 +73,7 @@ function compileOne(schema: unknown, instance: (dialect: Dialect) => Ajv): Adver
   try {
     return { ok: true, check: checkWith(ajv.compile(schema)) };
   } catch (error) {
+    if (error instanceof UnsupportedPatternError) return { ok: false, problem: `its inputSchema's pattern ${error.message}` };
     return { ok: false, problem: `its inputSchema does not compile (${error instanceof Error ? error.message : String(error)})` };
   } finally {
     // The compiled check is kept by the caller; Ajv's own cache would keep every schema ever seen.

@@ -1,6 +1,7 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import formats from 'ajv-formats';
+import { linearRegExp } from './linear-regexp.js';
 import { readableErrors, violationText } from './schema-messages.js';
 
 /** Checks a call's arguments; returns what is wrong ("/limit must be <= 500"), empty when fine. */
@@ -10,6 +11,8 @@ export type ArgumentsCheck = (args: unknown) => string[];
  * Compiles the `arguments` schemas of one policy. Strict: an unknown keyword (a typo such as
  * `maxLenght`) or an unknown `format` is an error at load time, never a check silently skipped.
  * The formats JSON Schema defines (`uri`, `email`, `date-time`, `uuid`, …) are checked.
+ * `pattern` and `patternProperties` run in linear time; one that cannot (a backreference, a
+ * lookaround) throws an UnsupportedPatternError.
  */
 export class ArgumentSchemaCompiler {
   private readonly ajv = withFormats(
@@ -21,6 +24,7 @@ export class ArgumentSchemaCompiler {
       strictRequired: false,
       addUsedSchema: false,
       logger: false,
+      code: { regExp: linearRegExp },
     }),
   );
 

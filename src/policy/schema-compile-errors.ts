@@ -1,3 +1,4 @@
+import { UnsupportedPatternError } from './linear-regexp.js';
 import { pointerOf } from './pointer.js';
 import { didYouMean } from './suggest.js';
 
@@ -20,6 +21,8 @@ const KNOWN_FORMATS = [
 ];
 
 export interface SchemaCompileProblem {
+  /** A pattern valid in JavaScript that linear-time matching cannot run has a code of its own. */
+  code: 'policy.bad-arguments-schema' | 'policy.unsupported-pattern';
   /** Pointer relative to the schema ('' for the schema itself). */
   at: string;
   part: 'key' | 'value';
@@ -28,6 +31,24 @@ export interface SchemaCompileProblem {
 
 /** Turns Ajv's compile error for a user schema into a message and the place in the schema it is about. */
 export function describeSchemaCompileError(schema: unknown, error: unknown): SchemaCompileProblem {
+  if (error instanceof UnsupportedPatternError) return describeUnsupportedPattern(schema, error);
+  return { code: 'policy.bad-arguments-schema', ...describeInvalidSchema(schema, error) };
+}
+
+function describeUnsupportedPattern(schema: unknown, error: UnsupportedPatternError): SchemaCompileProblem {
+  const advice = 'patterns are matched in linear time: no backreferences, no lookaround, repetition counts up to 1000';
+  const keyword = findKey(schema, (key, value) => key === 'pattern' && value === error.pattern);
+  if (keyword !== undefined) return { code: 'policy.unsupported-pattern', at: keyword, part: 'value', message: `"pattern" ${error.message}; ${advice}` };
+  const holder = findKey(schema, (key, value) => key === 'patternProperties' && typeof value === 'object' && value !== null && Object.hasOwn(value, error.pattern));
+  return {
+    code: 'policy.unsupported-pattern',
+    at: holder === undefined ? '' : `${holder}${pointerOf(error.pattern)}`,
+    part: 'key',
+    message: `"patternProperties" key ${error.message}; ${advice}`,
+  };
+}
+
+function describeInvalidSchema(schema: unknown, error: unknown): Omit<SchemaCompileProblem, 'code'> {
   const text = error instanceof Error ? error.message : String(error);
   const unknownKeyword = /^strict mode: unknown keyword: "(.*)"$/.exec(text);
   if (unknownKeyword) {

@@ -32,6 +32,30 @@ describe('compileAdvertisedSchemas', () => {
     }
   });
 
+  test('a catastrophic pattern is answered at once: patterns run on the linear-time engine', () => {
+    const checks = compileAdvertisedSchemas([
+      { name: 'greedy', inputSchema: { type: 'object', properties: { q: { type: 'string', pattern: '^(a|aa)+$' } } } },
+      { name: 'keys', inputSchema: { type: 'object', patternProperties: { '^(a|aa)+$': { type: 'integer' } } } },
+    ]);
+    const greedy = checks.get('greedy');
+    const keys = checks.get('keys');
+    expect(greedy?.ok && greedy.check({ q: `${'a'.repeat(41)}b` })).toEqual(['/q must match pattern "^(a|aa)+$"']);
+    expect(greedy?.ok && greedy.check({ q: `${'a'.repeat(200_000)}b` })).toEqual(['/q must match pattern "^(a|aa)+$"']);
+    expect(greedy?.ok && greedy.check({ q: 'a'.repeat(41) })).toEqual([]);
+    expect(keys?.ok && keys.check({ [`${'a'.repeat(41)}b`]: 'x', [`${'a'.repeat(41)}`]: 'x' })).toHaveLength(1);
+  });
+
+  test('a pattern linear-time matching cannot run refuses the tool, saying why', () => {
+    const checks = compileAdvertisedSchemas([
+      { name: 'repeat', inputSchema: { type: 'object', properties: { q: { type: 'string', pattern: '^(\\w+) \\1$' } } } },
+      { name: 'ahead', inputSchema: { $schema: 'http://json-schema.org/draft-07/schema#', properties: { p: { pattern: '^(?!/etc/)' } } } },
+      { name: 'behind', inputSchema: { type: 'object', patternProperties: { '(?<=x)y': {} } } },
+    ]);
+    expect(checks.get('repeat')).toEqual({ ok: false, problem: `its inputSchema's pattern "^(\\\\w+) \\\\1$" uses a backreference, which linear-time matching (RE2) cannot run` });
+    expect(checks.get('ahead')).toMatchObject({ ok: false, problem: expect.stringMatching(/^its inputSchema's pattern "\^\(\?!\/etc\/\)" uses a lookahead/) });
+    expect(checks.get('behind')).toMatchObject({ ok: false, problem: expect.stringMatching(/uses a lookbehind/) });
+  });
+
   test('two tools with the same $id do not clash', () => {
     const checks = compileAdvertisedSchemas([
       { name: 'a', inputSchema: { $id: 'https://example.com/same', type: 'object' } },
