@@ -1,5 +1,4 @@
-import * as crypto from 'node:crypto';
-import { canonicalJson } from '../policy/index.js';
+import { canonicalDigest } from '../policy/index.js';
 
 /**
  * What the audit log says about a call's arguments: their top-level keys and a digest. Values
@@ -13,12 +12,8 @@ export interface ArgumentsSummary {
 
 export function summarizeArguments(args: unknown): ArgumentsSummary {
   const argumentKeys = isPlainObject(args) ? Object.keys(args).sort() : [];
-  return { argumentKeys, argumentsDigest: `sha256:${sha256(canonicalJson(args ?? null))}` };
+  return { argumentKeys, argumentsDigest: canonicalDigest(args ?? null) };
 }
-
-/** The one-shot `crypto.hash` (Node 20.12 and later) where there is one: a third of the cost. */
-const oneShot = (crypto as { hash?: (algorithm: string, data: string) => string }).hash;
-const sha256 = oneShot ? (data: string): string => oneShot('sha256', data) : (data: string): string => crypto.createHash('sha256').update(data).digest('hex');
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

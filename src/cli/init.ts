@@ -1,15 +1,16 @@
 import { access, writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { ExitCode, PolicyWrapError } from '../errors.js';
 import { starterPolicy } from '../init/starter.js';
 import type { CliIo } from './io.js';
 import { listServerTools } from './server-tools.js';
+import { timeoutOption, timeoutSeconds } from './timeout-option.js';
 
 interface InitOptions {
   out?: string;
   force?: boolean;
-  timeout: number;
+  timeout: string;
 }
 
 function program(io: CliIo): Command {
@@ -21,17 +22,10 @@ function program(io: CliIo): Command {
     )
     .option('-o, --out <file>', 'write the policy to this file instead of standard output')
     .option('-f, --force', 'overwrite --out if it exists (without it, an existing file is an error, exit 2)')
-    .option('--timeout <seconds>', 'how long the server gets for each answer', seconds, 30)
+    .addOption(timeoutOption('how long the server gets for each answer'))
     .addHelpText('after', '\nExit codes: 0 written, 1 the server failed or stopped, 2 bad usage or --out exists, 127 command not found.')
     .exitOverride()
     .configureOutput({ writeOut: (text) => io.stdout.write(text), writeErr: (text) => io.stderr.write(text) });
-}
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  // Timers overflow past 2^31 ms, so a day is the ceiling.
-  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 86_400) throw new InvalidArgumentError('give a number of seconds from 1 to 86400.');
-  return parsed;
 }
 
 function refuseExisting(path: string): PolicyWrapError {
@@ -58,11 +52,12 @@ async function run(own: string[], command: string[] | undefined, io: CliIo): Pro
     throw new PolicyWrapError('init.no-command', 'give the server command after --, e.g. policy-wrap init -- node server.js');
   }
   const options = cli.opts<InitOptions>();
+  const timeout = timeoutSeconds(options.timeout);
   const out = options.out === undefined ? undefined : resolve(io.cwd, options.out);
   if (out !== undefined && !options.force) await ensureAbsent(out);
 
   const { document, kinds, notes } = starterPolicy(
-    await listServerTools(command, { timeoutSeconds: options.timeout, clientName: 'policy-wrap-init', codePrefix: 'init' }, io),
+    await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-init', codePrefix: 'init' }, io),
   );
   const text = `${JSON.stringify(document, null, 2)}\n`;
   if (out === undefined) {
@@ -90,7 +85,7 @@ export async function initCommand(own: string[], command: string[] | undefined, 
     return await run(own, command, io);
   } catch (error) {
     if (!(error instanceof PolicyWrapError)) throw error;
-    io.stderr.write(`policy-wrap init: ${error.message}\n`);
+    io.stderr.write(`policy-wrap init: ${error.code}: ${error.message}\n`);
     return error.exitCode;
   }
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, PolicyWrapError } from '../errors.js';
 import {
   hasErrors,
@@ -14,13 +14,14 @@ import {
 } from '../policy/index.js';
 import type { CliIo } from './io.js';
 import { listServerTools } from './server-tools.js';
+import { timeoutOption, timeoutSeconds } from './timeout-option.js';
 
 const USAGE = 'policy-wrap lint [--format text|json] <policy.json...> [--server -- <command> [args...]]';
 
 interface LintOptions {
   format: 'text' | 'json';
   server?: boolean;
-  timeout: number;
+  timeout: string;
 }
 
 interface FileReport {
@@ -35,7 +36,7 @@ function program(io: CliIo, fail: (message: string) => void): Command {
     .argument('<policy...>', 'policy files')
     .addOption(new Option('--format <format>', 'how to print problems').choices(['text', 'json']).default('text'))
     .option('--server', 'also start the server given after -- and check the policy against its tools/list')
-    .option('--timeout <seconds>', 'with --server: seconds the server gets to start and to list its tools', seconds, 30)
+    .addOption(timeoutOption('with --server: seconds the server gets to start and to list its tools'))
     .helpOption('-h, --help', 'show this help')
     .exitOverride()
     .configureOutput({
@@ -44,12 +45,6 @@ function program(io: CliIo, fail: (message: string) => void): Command {
       outputError: (text) => fail(text.trim().replace(/^error: /, '')),
     })
     .showHelpAfterError(`usage: ${USAGE} (see --help)`);
-}
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed <= 0) throw new InvalidArgumentError('expected a number of seconds above 0');
-  return parsed;
 }
 
 function colours(stream: { isTTY?: boolean }): ChalkInstance {
@@ -70,6 +65,14 @@ export async function lintCommand(own: string[], command: string[] | undefined, 
     throw error;
   }
   const options = cli.opts<LintOptions>();
+  let timeout: number;
+  try {
+    timeout = timeoutSeconds(options.timeout);
+  } catch (error) {
+    if (!(error instanceof PolicyWrapError)) throw error;
+    fail(`${error.code}: ${error.message}`);
+    return error.exitCode;
+  }
   const files = cli.processedArgs[0] as string[];
   const hasCommand = command !== undefined && command.length > 0;
   if (options.server && !hasCommand) {
@@ -87,7 +90,7 @@ export async function lintCommand(own: string[], command: string[] | undefined, 
   if (options.server && loaded.some(({ result }) => result.ok)) {
     let tools: AdvertisedTool[];
     try {
-      tools = await listServerTools(command ?? [], { timeoutSeconds: options.timeout, clientName: 'policy-wrap-lint', codePrefix: 'lint' }, io);
+      tools = await listServerTools(command ?? [], { timeoutSeconds: timeout, clientName: 'policy-wrap-lint', codePrefix: 'lint' }, io);
     } catch (error) {
       if (!(error instanceof PolicyWrapError)) throw error;
       fail(`${error.code}: ${error.message}`);

@@ -1,19 +1,20 @@
 import { resolve } from 'node:path';
 import { Chalk, type ChalkInstance } from 'chalk';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, PolicyWrapError } from '../errors.js';
 import { formatProblem, loadPolicyFile, type CompiledPolicy } from '../policy/index.js';
 import { hintLabels } from '../tools/hints.js';
 import { toolRows, type LimitSummary, type ToolDecision, type ToolRow } from '../tools/rows.js';
 import type { CliIo } from './io.js';
 import { listServerTools } from './server-tools.js';
+import { timeoutOption, timeoutSeconds } from './timeout-option.js';
 
 const USAGE = 'policy-wrap tools [--policy <file>] [--format text|json] -- <command> [args...]';
 
 interface ToolsOptions {
   policy?: string;
   format: 'text' | 'json';
-  timeout: number;
+  timeout: string;
 }
 
 function program(io: CliIo, fail: (message: string) => void): Command {
@@ -25,7 +26,7 @@ function program(io: CliIo, fail: (message: string) => void): Command {
     )
     .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
     .addOption(new Option('--format <format>', 'a table for people, or a JSON array for scripts').choices(['text', 'json']).default('text'))
-    .option('--timeout <seconds>', 'seconds the server gets to start and to list its tools', seconds, 30)
+    .addOption(timeoutOption('seconds the server gets to start and to list its tools'))
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .addHelpText('after', '\nExit codes: 0 shown, 1 the server failed or stopped, 2 bad usage or a policy with errors, 127 command not found.')
@@ -36,13 +37,6 @@ function program(io: CliIo, fail: (message: string) => void): Command {
       outputError: (text) => fail(text.trim().replace(/^error: /, '')),
     })
     .showHelpAfterError(`usage: ${USAGE} (see --help)`);
-}
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  // Timers overflow past 2^31 ms, so a day is the ceiling.
-  if (!Number.isFinite(parsed) || parsed <= 0 || parsed > 86_400) throw new InvalidArgumentError('give a number of seconds from 1 to 86400.');
-  return parsed;
 }
 
 /** `policy-wrap tools [--policy file] [--format text|json] [--timeout s] -- <command> [args...]` */
@@ -63,6 +57,14 @@ export async function toolsCommand(own: string[], command: string[] | undefined,
     return ExitCode.usage;
   }
   const options = cli.opts<ToolsOptions>();
+  let timeout: number;
+  try {
+    timeout = timeoutSeconds(options.timeout);
+  } catch (error) {
+    if (!(error instanceof PolicyWrapError)) throw error;
+    fail(`${error.code}: ${error.message}`);
+    return error.exitCode;
+  }
 
   // The policy first: a policy that cannot be used is reported without starting the server.
   const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
@@ -75,7 +77,7 @@ export async function toolsCommand(own: string[], command: string[] | undefined,
 
   let rows: ToolRow[];
   try {
-    rows = toolRows(await listServerTools(command, { timeoutSeconds: options.timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), loaded.policy);
+    rows = toolRows(await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), loaded.policy);
   } catch (error) {
     if (!(error instanceof PolicyWrapError)) throw error;
     fail(`${error.code}: ${error.message}`);

@@ -10,6 +10,7 @@ export interface WrapOptions {
   grant?: string;
   audit?: string;
   auditArguments: boolean;
+  auditFail: 'closed' | 'open';
   monitor: boolean;
   state?: string;
   stateFail: 'closed' | 'open';
@@ -26,6 +27,7 @@ export function wrapProgram(io: CliIo, fail: (message: string) => void): Command
     .option('-g, --grant <name>', 'whose budgets `scope: "grant"` limits count (default: $POLICY_WRAP_GRANT, else "default")')
     .option('--audit <file>', 'append one JSON line per decision to this file ("-" for stderr)')
     .option('--audit-arguments', 'also write argument values to the audit log (off: keys and a digest only)', false)
+    .addOption(new Option('--audit-fail <mode>', 'when the audit log cannot be written: refuse calls until it can (closed) or let them through unaudited (open)').choices(['closed', 'open']).default('closed'))
     .option('--monitor', 'decide and audit every call, block nothing (for rolling a policy out)', false)
     .option('--state <where>', 'where counters live: memory, a SQLite file, or redis://host:port[/db] (default: $POLICY_WRAP_STATE, else a SQLite file in the user state directory)')
     .addOption(new Option('--state-fail <mode>', 'when the counter store cannot be reached: refuse calls (closed) or let them through uncounted (open)').choices(['closed', 'open']).default('closed'))

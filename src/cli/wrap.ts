@@ -74,15 +74,23 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
     return ExitCode.usage;
   }
 
+  let audit: AuditSink;
   let store: LimitStore;
   try {
-    store = await openStore(options.state, { env: io.env, cwd: io.cwd, redisKeyPrefix: options.statePrefix });
+    audit = options.audit === undefined ? noAuditSink : openAuditSink(options.audit, io.stderr);
   } catch (error) {
     if (!(error instanceof PolicyWrapError)) throw error;
     say.fail(`${error.code}: ${error.message}`);
     return error.exitCode;
   }
-  const audit: AuditSink = options.audit === undefined ? noAuditSink : openAuditSink(options.audit, io.stderr);
+  try {
+    store = await openStore(options.state, { env: io.env, cwd: io.cwd, redisKeyPrefix: options.statePrefix });
+  } catch (error) {
+    await audit.close();
+    if (!(error instanceof PolicyWrapError)) throw error;
+    say.fail(`${error.code}: ${error.message}`);
+    return error.exitCode;
+  }
   const limiter = new Limiter({ store, clock: systemClock, failMode: options.stateFail });
 
   let policy: CompiledPolicy = loaded.policy;
@@ -95,6 +103,7 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
     monitor: options.monitor,
     ...(options.audit === undefined ? {} : { audit }),
     auditArguments: options.auditArguments,
+    auditFail: options.auditFail,
   });
   const watcher = options.watch
     ? watchPolicyFile(path, {

@@ -3,7 +3,7 @@ import { JsonRpcErrorCode } from '../proxy/jsonrpc.js';
 
 /** The machine-readable part of every refusal, under `_meta["policy-wrap/decision"]`. */
 export interface DecisionMeta {
-  decision: 'deny' | 'limited' | 'store-unavailable';
+  decision: 'deny' | 'limited' | 'store-unavailable' | 'audit-unavailable';
   cause: string;
   rule: string;
   reason: string;

@@ -1,5 +1,8 @@
 import { summarizeArguments } from '../audit/arguments.js';
+import { sha256Hex } from '../policy/index.js';
 import type { CallOutcome } from '../proxy/gate.js';
+import { prefixOf } from '../shared/shown.js';
+import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
 
 /**
  * One audit line: what was decided about one call and, when the server answered, how it ended.
@@ -9,8 +12,12 @@ export type AuditRecord = {
   time: string;
   session: string;
   grant: string;
+  /** the name called; over MAX_TOOL_NAME_LENGTH, its first TOOL_PREFIX_CHARS characters and `…` */
   tool: string;
-  decision: 'allow' | 'deny' | 'limited' | 'store-unavailable';
+  /** for a name over MAX_TOOL_NAME_LENGTH: its length, and `sha256:` of it */
+  toolLength?: number;
+  toolDigest?: string;
+  decision: 'allow' | 'deny' | 'limited' | 'store-unavailable' | 'audit-unavailable';
   /** false in monitor mode, where the decision is recorded but the call goes through */
   enforced: boolean;
   rule: string;
@@ -51,12 +58,20 @@ export interface RecordBase {
   nowMs: number;
 }
 
+/** How much of a name over MAX_TOOL_NAME_LENGTH an audit line keeps: the client chooses its length. */
+export const TOOL_PREFIX_CHARS = 64;
+
 /*
  * Both build the record with Object.assign and plain assignments rather than object spreads: the
  * same keys in the same order, at a third of the cost on every audited call.
  */
-export function startRecord(base: RecordBase, fields: Omit<AuditRecord, 'time' | 'session' | 'grant' | 'tool' | 'argumentKeys' | 'argumentsDigest'>): AuditRecord {
+export function startRecord(base: RecordBase, fields: Omit<AuditRecord, 'time' | 'session' | 'grant' | 'tool' | 'toolLength' | 'toolDigest' | 'argumentKeys' | 'argumentsDigest'>): AuditRecord {
   const record = { time: new Date(base.nowMs).toISOString(), session: base.session, grant: base.grant, tool: base.tool } as AuditRecord;
+  if (base.tool.length > MAX_TOOL_NAME_LENGTH) {
+    record.tool = `${prefixOf(base.tool, TOOL_PREFIX_CHARS)}…`;
+    record.toolLength = base.tool.length;
+    record.toolDigest = `sha256:${sha256Hex(base.tool)}`;
+  }
   Object.assign(record, fields);
   const summary = summarizeArguments(base.arguments);
   record.argumentKeys = summary.argumentKeys;

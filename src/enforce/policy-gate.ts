@@ -4,6 +4,7 @@ import type { Admission, Limiter } from '../limits/limiter.js';
 import type { Clock } from '../limits/types.js';
 import { evaluate, isHidden, type AllowDecision, type BudgetClaim, type CompiledPolicy, type Decision, type DenyDecision } from '../policy/index.js';
 import type { CallOutcome, CallVerdict, Gate, GateContext, ToolCall } from '../proxy/gate.js';
+import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
 import { AdvertisedTools } from './advertised-tools.js';
 import { refusal, retryInWords, unknownTool } from './answers.js';
 import { startRecord, withOutcome, type AuditRecord, type CounterState } from './audit-record.js';
@@ -21,6 +22,11 @@ export interface PolicyGateOptions {
   audit?: AuditSink;
   /** Write argument values to the audit log (off by default: they carry secrets). */
   auditArguments?: boolean;
+  /**
+   * When the audit log cannot be written: refuse calls the policy allows until it can (closed,
+   * the default), or let them through unaudited (open). Monitor mode refuses nothing either way.
+   */
+  auditFail?: 'closed' | 'open';
 }
 
 /** The most tools/list pages the gate reads on its own before it stops paging (a server may never stop). */
@@ -68,6 +74,18 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     return startRecord(base, fields);
   }
 
+  /**
+   * A name longer than any tool should have is refused before the policy, its caches or the
+   * counters see it, in monitor mode too: it is the wrapper's bound, not a rule of the policy.
+   */
+  function nameTooLong(call: ToolCall): CallVerdict {
+    const reason = `the tool name has ${call.name.length} characters, more than the ${MAX_TOOL_NAME_LENGTH} policy-wrap accepts`;
+    const fields = { decision: 'deny' as const, enforced: true, rule: toolNameRule, cause: 'tool-name', reason };
+    const audited = record(call, fields);
+    if (audited) options.audit?.write(audited);
+    return refusal(`Denied by policy: ${reason}; call a tool by a name tools/list gives`, { decision: 'deny', cause: 'tool-name', rule: toolNameRule, reason });
+  }
+
   function judge(policy: CompiledPolicy, call: ToolCall, decision: Decision): CallVerdict | Promise<CallVerdict> {
     if (decision.outcome === 'deny') return deny(policy, call, decision);
     return admit(policy, call, decision);
@@ -85,11 +103,25 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   }
 
   function admit(policy: CompiledPolicy, call: ToolCall, decision: AllowDecision): CallVerdict | Promise<CallVerdict> {
+    const auditDown = auditRefusal(policy, call, decision);
+    if (auditDown !== undefined) return auditDown;
     const key = isRetry(call) ? retryKeyOf(call) : undefined;
     const retry = key !== undefined && incomplete.takeRetry(key, options.clock());
     const admission = options.limiter.admit(retry ? [] : decision.budgets);
     const settle = (settled: Admission): CallVerdict => afterAdmission(policy, call, decision, settled, retry);
     return admission instanceof Promise ? admission.then(settle) : settle(admission);
+  }
+
+  /** Before anything is counted: a call that could not be audited is not made, unless told otherwise. */
+  function auditRefusal(policy: CompiledPolicy, call: ToolCall, decision: AllowDecision): CallVerdict | undefined {
+    if (options.auditFail === 'open' || !enforcing(policy)) return undefined;
+    const problem = options.audit?.failure?.();
+    if (problem === undefined) return undefined;
+    const reason = `the audit log cannot be written (${problem}); try again later`;
+    const audited = record(call, { decision: 'audit-unavailable', enforced: true, rule: decision.rule, cause: 'audit', reason });
+    // It waits with the other unwritten records and goes out when the log can be written again.
+    if (audited) options.audit?.write(audited);
+    return refusal(`Denied by policy: ${reason}`, { decision: 'audit-unavailable', cause: 'audit', rule: decision.rule, reason });
   }
 
   function afterAdmission(policy: CompiledPolicy, call: ToolCall, decision: AllowDecision, admission: Admission, retry: boolean): CallVerdict {
@@ -139,6 +171,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
 
   return {
     checkCall(call, context) {
+      if (call.name.length > MAX_TOOL_NAME_LENGTH) return nameTooLong(call);
       const policy = options.policy();
       const decision = decide(policy, call);
       if (!needsToolList(policy, call, decision)) return judge(policy, call, decision);
@@ -172,6 +205,9 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     },
   };
 }
+
+/** What refuses a call to a name over MAX_TOOL_NAME_LENGTH, where a refusal names its rule. */
+const toolNameRule = '(tool name length)';
 
 /** How long an input-required call's retry stays free of charge. */
 const retryLifetimeMs = 10 * 60_000;

@@ -1,22 +1,21 @@
+import { sha256Hex } from '../policy/index.js';
+import { BoundedMap, ENTRY_BYTES, stringBytes } from '../shared/bounded-map.js';
+
 /**
  * Calls the server answered with an input-required (incomplete) result, so the client's retry
  * (MCP 2026-07-28 multi round-trip requests) is not counted against a budget a second time. A
  * retry is recognised by the tool and the echoed `requestState`, or, where the server sent none,
- * by the tool and the digest of the arguments. Each entry admits one retry and then expires.
+ * by the tool and the digest of the arguments. Each entry admits one retry and then expires. At
+ * most `maxEntries` calls and `maxBytes` of keys are remembered; the oldest make room.
  */
 export class IncompleteCalls {
-  private readonly entries = new Map<string, number>();
-  private readonly maxEntries: number;
+  private readonly entries: BoundedMap<string, number>;
 
-  constructor(maxEntries = 1_000) {
-    this.maxEntries = maxEntries;
+  constructor(maxEntries = 1_000, maxBytes = 1024 * 1024) {
+    this.entries = new BoundedMap({ maxEntries, maxBytes, sizeOf: (key) => ENTRY_BYTES + stringBytes(key) });
   }
 
   remember(key: string, expiresAtMs: number): void {
-    if (this.entries.size >= this.maxEntries) {
-      const oldest = this.entries.keys().next();
-      if (!oldest.done) this.entries.delete(oldest.value);
-    }
     this.entries.set(key, expiresAtMs);
   }
 
@@ -29,6 +28,7 @@ export class IncompleteCalls {
   }
 }
 
+/** The server chooses `requestState` and its length: the key holds its digest, not the state itself. */
 export function retryKey(tool: string, requestState: unknown, argumentsDigest: string): string {
-  return typeof requestState === 'string' ? `${tool}\u0000state\u0000${requestState}` : `${tool}\u0000args\u0000${argumentsDigest}`;
+  return typeof requestState === 'string' ? `${tool}\u0000state\u0000sha256:${sha256Hex(requestState)}` : `${tool}\u0000args\u0000${argumentsDigest}`;
 }

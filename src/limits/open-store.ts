@@ -37,7 +37,8 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
     case 'sqlite': {
       const { SqliteStore } = await import('./sqlite-store.js');
       try {
-        mkdirSync(dirname(location.path), { recursive: true });
+        // Only directories made here get 0700; existing ones keep their mode.
+        mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
         return new SqliteStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
       } catch (error) {
         throw new PolicyWrapError(

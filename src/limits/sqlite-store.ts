@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
 import type { Acquisition, Budget, LimitStore, MaybePromise, Ticket } from './types.js';
@@ -41,7 +42,8 @@ const schema = `
  * turns on the write lock and none admits a call against a count another is changing. A call that
  * cannot get the lock within the busy timeout, or cannot write (disk full, I/O error), throws; the
  * limiter turns that into `store-unavailable` for that call only. The caller creates the file's
- * directory (see openStore).
+ * directory (see openStore). A file this store creates is readable and writable by its owner
+ * only, and SQLite gives its -wal and -shm files the same mode; an existing file keeps its own.
  */
 export class SqliteStore implements LimitStore {
   readonly kind = 'sqlite' as const;
@@ -53,6 +55,7 @@ export class SqliteStore implements LimitStore {
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.busyTimeoutMs = options.busyTimeoutMs ?? 2000;
+    createPrivately(path);
     this.db = new Database(path, { timeout: this.busyTimeoutMs });
     try {
       prepareFile(this.db, Date.now() + this.busyTimeoutMs);
@@ -184,6 +187,20 @@ function prepareFile(db: Database.Database, deadline: number): void {
 }
 
 const pauseCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Creates the file empty with mode 0600 unless it exists (an empty file is a new database to
+ * SQLite), so counts, whose keys name grants and sessions, are never readable by others, not even
+ * for the moment before a chmod. Another process creating it at the same moment is no error.
+ */
+function createPrivately(path: string): void {
+  if (path === '' || path === ':memory:') return;
+  try {
+    closeSync(openSync(path, 'wx', 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+  }
+}
 
 function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown }).code;

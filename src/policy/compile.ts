@@ -1,4 +1,7 @@
+import { BoundedMap, ENTRY_BYTES, stringBytes } from '../shared/bounded-map.js';
+import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
 import { ArgumentSchemaCompiler, type ArgumentsCheck } from './argument-schemas.js';
+import { sha256Hex } from './digest.js';
 import { compareSpecificity, GlobSyntaxError, matchGlob, parseGlob, type Glob } from './glob.js';
 import { pointerOf } from './pointer.js';
 import { describeSchemaCompileError } from './schema-compile-errors.js';
@@ -40,15 +43,23 @@ export interface CompiledRule {
 export interface CompileIssue {
   pointer: string;
   part: 'key' | 'value';
-  code: 'policy.bad-glob' | 'policy.bad-arguments-schema' | 'policy.conflicting-fields';
+  code: 'policy.bad-glob' | 'policy.bad-arguments-schema' | 'policy.unsupported-pattern' | 'policy.conflicting-fields';
   message: string;
 }
 
 export type CompileResult = { ok: true; policy: CompiledPolicy } | { ok: false; issues: CompileIssue[] };
 
+export interface CompileOptions {
+  /** The namespace of a document without `namespace` (see namespaceOfFile); none by default. */
+  defaultNamespace?: string;
+}
+
 const namedWindows = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-/** Distinct tool names remembered per policy; clients choose names, so the memory is bounded. */
-const ruleCacheSize = 10_000;
+/**
+ * Which rule decides a name, remembered per policy for up to 10,000 names and 1 MiB of them: clients
+ * choose names, so the memory is bounded in both. A name over MAX_TOOL_NAME_LENGTH is never kept.
+ */
+const ruleCacheBounds = { maxEntries: 10_000, maxBytes: 1024 * 1024, sizeOf: (tool: string) => ENTRY_BYTES + stringBytes(tool) };
 
 /** A policy ready for evaluation: patterns parsed, precedence fixed, argument schemas compiled. */
 export class CompiledPolicy {
@@ -56,16 +67,19 @@ export class CompiledPolicy {
   readonly default: 'allow' | 'deny';
   readonly mode: 'enforce' | 'monitor';
   readonly inputSchema: 'enforce' | 'ignore';
+  /** Starts every budget key: `namespace` as written, else the default given to the compiler. */
+  readonly namespace: string | undefined;
   /** Every tool rule, most specific first: the first that matches a name decides. */
   readonly rules: readonly CompiledRule[];
   /** Top-level limits, claimed by every allowed call. */
   readonly limits: readonly CompiledLimit[];
   private readonly exact: ReadonlyMap<string, CompiledRule>;
   private readonly patterns: readonly CompiledRule[];
-  private readonly chosen = new Map<string, CompiledRule | null>();
+  private readonly chosen = new BoundedMap<string, CompiledRule | null>(ruleCacheBounds);
 
-  constructor(document: PolicyDocument, rules: readonly CompiledRule[], limits: readonly CompiledLimit[]) {
+  constructor(document: PolicyDocument, rules: readonly CompiledRule[], limits: readonly CompiledLimit[], options: CompileOptions = {}) {
     this.document = document;
+    this.namespace = typeof document.namespace === 'string' ? document.namespace : options.defaultNamespace;
     this.default = document.default;
     this.mode = document.mode ?? 'enforce';
     this.inputSchema = document.input_schema ?? 'ignore';
@@ -80,15 +94,15 @@ export class CompiledPolicy {
     const known = this.chosen.get(tool);
     if (known !== undefined) return known ?? undefined;
     const rule = this.exact.get(tool) ?? this.patterns.find((candidate) => matchGlob(candidate.glob, tool));
-    if (this.chosen.size >= ruleCacheSize) this.chosen.clear();
-    this.chosen.set(tool, rule ?? null);
+    // The gate refuses calls to longer names unjudged; one looked up anyway (a listed tool) is not kept.
+    if (tool.length <= MAX_TOOL_NAME_LENGTH) this.chosen.set(tool, rule ?? null);
     return rule;
   }
 }
 
 /** Compiles a document that passed the schema; throws PolicyCompileError listing every issue. */
-export function compilePolicy(document: PolicyDocument): CompiledPolicy {
-  const result = tryCompilePolicy(document);
+export function compilePolicy(document: PolicyDocument, options: CompileOptions = {}): CompiledPolicy {
+  const result = tryCompilePolicy(document, options);
   if (!result.ok) throw new PolicyCompileError(result.issues);
   return result.policy;
 }
@@ -108,7 +122,7 @@ export class PolicyCompileError extends Error {
  * skipped, not reported: the schema reports those, and the loader only uses a policy from a
  * document that passed it.
  */
-export function tryCompilePolicy(document: PolicyDocument): CompileResult {
+export function tryCompilePolicy(document: PolicyDocument, options: CompileOptions = {}): CompileResult {
   const issues: CompileIssue[] = [];
   const arguments_ = new ArgumentSchemaCompiler();
   const rules: CompiledRule[] = [];
@@ -129,7 +143,7 @@ export function tryCompilePolicy(document: PolicyDocument): CompileResult {
   }
   const limits = compileLimits(document.limits, pointerOf('limits'), 'all tools');
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, policy: new CompiledPolicy(document, rules, limits) };
+  return { ok: true, policy: new CompiledPolicy(document, rules, limits, options) };
 }
 
 function compileRule(
@@ -151,8 +165,8 @@ function compileRule(
     try {
       checkArguments = compiler.compile(rule.arguments);
     } catch (error) {
-      const { at, part, message } = describeSchemaCompileError(rule.arguments, error);
-      issues.push({ pointer: `${pointer}/arguments${at}`, part, code: 'policy.bad-arguments-schema', message });
+      const { code, at, part, message } = describeSchemaCompileError(rule.arguments, error);
+      issues.push({ pointer: `${pointer}/arguments${at}`, part, code, message });
     }
   }
   if (issues.length > before) return undefined;
@@ -194,6 +208,15 @@ function describeLimit(limit: LimitRule, subject: string): string {
   const scope = { grant: '', session: ', per session', global: ', across all clients' }[limit.scope ?? 'grant'];
   const per = limit.per === undefined ? '' : limit.per === 'tool' ? ', counted per tool' : `, counted per distinct ${limit.per}`;
   return `at most ${limit.max} ${limit.max === 1 ? 'call' : 'calls'} per ${window} for ${subject}${scope}${per}`;
+}
+
+/**
+ * The namespace of a policy file that names none: a short digest of its real path (symbolic links
+ * resolved), so every wrapper started with the same file shares its budgets, and wrappers of other
+ * files, whose limits may sit at the same pointers, never do.
+ */
+export function namespaceOfFile(realPath: string): string {
+  return `file:${sha256Hex(realPath).slice(0, 16)}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

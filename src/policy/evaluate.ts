@@ -1,4 +1,4 @@
-import { canonicalJson } from './canonical-json.js';
+import { canonicalDigest } from './digest.js';
 import type { AdvertisedSchemaCheck } from './advertised.js';
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from './compile.js';
 import type { Scope } from './types.js';
@@ -18,7 +18,10 @@ export interface CallFacts {
 
 /** Compatible with `Budget` in src/limits/types.ts: the engine says which budgets apply, stores count. */
 export interface BudgetClaim {
-  /** Counter name, window, scope identity and `per` value, folded into one string. */
+  /**
+   * The policy's namespace, counter name, window, scope identity and the digest of the `per` value,
+   * folded into one string. Never the value itself: keys are stored, and values may be secrets.
+   */
   key: string;
   windowMs: number;
   max: number;
@@ -179,7 +182,7 @@ export function describeTool(policy: CompiledPolicy, tool: string): ToolDescript
 function claims(policy: CompiledPolicy, rule: CompiledRule | undefined, call: CallFacts): BudgetClaim[] {
   const byKey = new Map<string, BudgetClaim>();
   for (const limit of [...(rule?.limits ?? []), ...policy.limits]) {
-    const claim = claimFor(limit, call);
+    const claim = claimFor(policy.namespace, limit, call);
     const earlier = byKey.get(claim.key);
     // One call counts once per key; where limits share a key, the strictest applies.
     if (earlier === undefined || claim.max < earlier.max) byKey.set(claim.key, claim);
@@ -187,8 +190,13 @@ function claims(policy: CompiledPolicy, rule: CompiledRule | undefined, call: Ca
   return [...byKey.values()];
 }
 
-function claimFor(limit: CompiledLimit, call: CallFacts): BudgetClaim {
-  const parts: unknown[] = [limit.counter, limit.windowMs, limit.scope];
+/**
+ * The namespace, when the policy has one, comes first: the second element of such a key is the
+ * counter, a string, where in a key without one it is the window, a number, so the two never meet.
+ */
+function claimFor(namespace: string | undefined, limit: CompiledLimit, call: CallFacts): BudgetClaim {
+  const parts: unknown[] = namespace === undefined ? [] : [namespace];
+  parts.push(limit.counter, limit.windowMs, limit.scope);
   if (limit.scope === 'grant') parts.push(call.grant);
   else if (limit.scope === 'session') parts.push(call.session);
   if (limit.per !== undefined) parts.push(limit.per.join('.'), valueAt({ tool: call.tool, arguments: call.arguments }, limit.per));
@@ -203,7 +211,7 @@ function claimFor(limit: CompiledLimit, call: CallFacts): BudgetClaim {
   };
 }
 
-/** Canonical JSON of the value at `path`, or "(absent)" (a value's JSON is never that string). */
+/** The digest of the canonical JSON of the value at `path`, or "(absent)" (never a digest). */
 function valueAt(root: unknown, path: readonly string[]): string {
   let value = root;
   for (const segment of path) {
@@ -212,5 +220,5 @@ function valueAt(root: unknown, path: readonly string[]): string {
       value = (value as Record<string, unknown>)[segment];
     } else return '(absent)';
   }
-  return value === undefined ? '(absent)' : canonicalJson(value);
+  return value === undefined ? '(absent)' : canonicalDigest(value);
 }

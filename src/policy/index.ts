@@ -4,11 +4,13 @@ export type { ArgumentsCheck } from './argument-schemas.js';
 export {
   compilePolicy,
   CompiledPolicy,
+  namespaceOfFile,
   PolicyCompileError,
   tryCompilePolicy,
   type CompiledLimit,
   type CompiledRule,
   type CompileIssue,
+  type CompileOptions,
   type CompileResult,
 } from './compile.js';
 export {
@@ -25,6 +27,7 @@ export {
   type ToolDescription,
 } from './evaluate.js';
 export { canonicalJson } from './canonical-json.js';
+export { canonicalDigest, sha256Hex } from './digest.js';
 export { locateFindings, type Finding } from './findings.js';
 export { JsonSource } from './json-source.js';
 export { lintPolicy } from './lint.js';

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
-import { tryCompilePolicy, type CompiledPolicy } from './compile.js';
+import { readFileSync, realpathSync } from 'node:fs';
+import { namespaceOfFile, tryCompilePolicy, type CompiledPolicy, type CompileOptions } from './compile.js';
 import { locateFindings, type Finding } from './findings.js';
 import { JsonSource } from './json-source.js';
 import { lintPolicy } from './lint.js';
@@ -24,7 +24,8 @@ export type LoadResult =
 
 /**
  * Reads, validates and compiles a policy file. Never throws for a bad or missing file. Problems
- * name the file as `name` (default: the path), e.g. the path as the user typed it.
+ * name the file as `name` (default: the path), e.g. the path as the user typed it. A policy without
+ * `namespace` gets the one of its file's real path (namespaceOfFile).
  */
 export function loadPolicyFile(path: string, name: string = path): LoadResult {
   let bytes: Buffer;
@@ -41,7 +42,7 @@ export function loadPolicyFile(path: string, name: string = path): LoadResult {
   } catch {
     return fileProblem(name, 'policy.unreadable', 'the policy file is not UTF-8 text');
   }
-  return loadPolicyText(text, name);
+  return loadPolicyText(text, name, { defaultNamespace: namespaceOfFile(realPathOf(path)) });
 }
 
 /** Like loadPolicyFile, for start-up: the policy, or a PolicyLoadError carrying every problem. */
@@ -51,7 +52,7 @@ export function loadPolicyOrThrow(path: string): { policy: CompiledPolicy; warni
   return { policy: result.policy, warnings: result.warnings };
 }
 
-export function loadPolicyText(text: string, fileName: string): LoadResult {
+export function loadPolicyText(text: string, fileName: string, options: CompileOptions = {}): LoadResult {
   const source = new JsonSource(text, fileName);
   const fail = (findings: Problem[]): LoadResult => ({ ok: false, problems: sortProblems(findings) });
   const sourceProblems: Problem[] = source.issues.map((issue) => ({ file: fileName, ...issue, severity: 'error' }));
@@ -61,10 +62,10 @@ export function loadPolicyText(text: string, fileName: string): LoadResult {
   const validate = policyValidator();
   const schemaFindings = validate(document) ? [] : schemaErrorFindings(readableErrors(validate.errors));
   const isObject = typeof document === 'object' && document !== null && !Array.isArray(document);
-  const compiled = isObject ? tryCompilePolicy(document as PolicyDocument) : undefined;
+  const compiled = isObject ? tryCompilePolicy(document as PolicyDocument, options) : undefined;
   const compileFindings = (compiled && !compiled.ok ? compiled.issues : []).filter(
     // An arguments schema the schema already faulted also fails to compile: say it once.
-    (issue) => !schemaFindings.some((finding) => issue.code === 'policy.bad-arguments-schema' && isWithin(finding.pointer, argumentsOf(issue.pointer))),
+    (issue) => !(isArgumentsIssue(issue.code) && schemaFindings.some((finding) => isWithin(finding.pointer, argumentsOf(issue.pointer)))),
   );
   const errors = [...sourceProblems, ...locateFindings(source, [...schemaFindings, ...compileFindings], 'error')];
   if (hasErrors(errors) || compiled === undefined || !compiled.ok) return fail(errors);
@@ -77,8 +78,21 @@ export function loadPolicyText(text: string, fileName: string): LoadResult {
   };
 }
 
+/** The file's canonical path; the path as given if it went away since it was read. */
+function realPathOf(path: string): string {
+  try {
+    return realpathSync.native(path);
+  } catch {
+    return path;
+  }
+}
+
 function fileProblem(file: string, code: string, message: string): LoadResult {
   return { ok: false, problems: [{ file, line: 1, column: 1, code, severity: 'error', message }] };
+}
+
+function isArgumentsIssue(code: string): boolean {
+  return code === 'policy.bad-arguments-schema' || code === 'policy.unsupported-pattern';
 }
 
 /** "/tools/x/arguments/properties/a" -> "/tools/x/arguments" */

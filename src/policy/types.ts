@@ -11,6 +11,8 @@ export interface PolicyDocument {
   limits?: LimitRule[];
   /** enforce: check each call against the inputSchema the server advertised for the tool. */
   input_schema?: 'enforce' | 'ignore';
+  /** Starts every budget key; default: derived from the policy file's real path. */
+  namespace?: string;
 }
 
 export interface ToolRule {

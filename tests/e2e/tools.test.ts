@@ -277,7 +277,7 @@ describe('policy-wrap tools failures', () => {
     [['--format', 'yaml'], "argument 'yaml' is invalid"],
     [['--polcy', 'x'], "unknown option '--polcy'"],
     [['extra'], 'too many arguments'],
-    [['--timeout', '0'], 'seconds from 1 to 86400'],
+    [['--timeout', '0'], 'cli.bad-timeout'],
   ])('bad usage %j: exit 2', async (own, message) => {
     const result = await tools(['--policy', examplePolicy, ...own]);
     expect(result.exitCode).toBe(2);

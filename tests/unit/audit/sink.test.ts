@@ -28,7 +28,7 @@ describe('audit sink', () => {
   test('a record is serialized when written, and close() writes what is still waiting', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'pw-audit-'));
     try {
-      const file = join(dir, 'sub', 'audit.jsonl');
+      const file = join(dir, 'audit.jsonl');
       const sink = openAuditSink(file, new Writable({ write: (_c, _e, callback) => callback() }));
       const record: Record<string, unknown> = { n: 1 };
       sink.write(record);

@@ -1,4 +1,5 @@
 import {
+  canonicalDigest,
   compileAdvertisedSchemas,
   compilePolicy,
   describeTool,
@@ -129,6 +130,18 @@ const cases: Case[] = [
   ],
   ['absent arguments are checked as {}', layered, call('get_recently_added', undefined), { outcome: 'allow' }],
   [
+    'a pattern in arguments runs in linear time: ^(a|aa)+$ against 41 a and a b is refused at once',
+    load({ version: '1', default: 'deny', tools: { echo: { arguments: { properties: { text: { type: 'string', pattern: '^(a|aa)+$' } } } } } }),
+    call('echo', { text: `${'a'.repeat(41)}b` }),
+    { outcome: 'deny', cause: 'arguments', violations: ['/text must match pattern "^(a|aa)+$"'] },
+  ],
+  [
+    'a pattern in arguments runs in linear time: ^(a|aa)+$ against 100 000 a and a b is refused at once',
+    load({ version: '1', default: 'deny', tools: { echo: { arguments: { properties: { text: { type: 'string', pattern: '^(a|aa)+$' } } } } } }),
+    call('echo', { text: `${'a'.repeat(100_000)}b` }),
+    { outcome: 'deny', cause: 'arguments', violations: ['/text must match pattern "^(a|aa)+$"'] },
+  ],
+  [
     'arguments of the wrong type are denied',
     layered,
     call('get_recently_added', 'limit=5'),
@@ -138,7 +151,7 @@ const cases: Case[] = [
     'per: a separate budget per distinct value',
     layered,
     call('rate_item', { ratingKey: '12' }),
-    { outcome: 'allow', budgets: [expect.objectContaining({ key: '["/tools/rate_item/limits/0",3600000,"grant","alice","arguments.ratingKey","\\"12\\""]' }), expect.anything()] },
+    { outcome: 'allow', budgets: [expect.objectContaining({ key: JSON.stringify(['/tools/rate_item/limits/0', 3600000, 'grant', 'alice', 'arguments.ratingKey', canonicalDigest('12')]) }), expect.anything()] },
   ],
   [
     'per: a call without the value has its own "(absent)" budget',
@@ -245,8 +258,8 @@ describe('evaluate', () => {
     const decision = evaluate(policy, call('search', { items: ['a', 'b'] }));
     const ends = decision.outcome === 'allow' ? decision.budgets.map((budget) => JSON.parse(budget.key).slice(-2)) : [];
     expect(ends).toEqual([
-      ['tool', '"search"'],
-      ['arguments.items.1', '"b"'],
+      ['tool', canonicalDigest('search')],
+      ['arguments.items.1', canonicalDigest('b')],
       ['arguments.constructor', '(absent)'],
     ]);
   });
@@ -300,6 +313,15 @@ describe('input_schema: enforce', () => {
     const decision = evaluate(policy, call('broken', {}, { advertisedSchema: advertised.get('broken') }));
     expect(decision).toMatchObject({ outcome: 'deny', cause: 'input-schema' });
     expect(decision.outcome === 'deny' && decision.reason).toMatch(/^broken cannot be called: its inputSchema does not compile/);
+  });
+
+  test('fails closed, saying why, when the advertised schema has a pattern linear-time matching cannot run', () => {
+    const advertisedRead = compileAdvertisedSchemas([{ name: 'read', inputSchema: { properties: { path: { pattern: '^(?!/etc/)' } } } }]).get('read');
+    const decision = evaluate(policy, call('read', { path: '/tmp/x' }, { advertisedSchema: advertisedRead }));
+    expect(decision).toMatchObject({ outcome: 'deny', cause: 'input-schema', rule: '/input_schema' });
+    expect(decision.outcome === 'deny' && decision.reason).toBe(
+      'read cannot be called: its inputSchema\'s pattern "^(?!/etc/)" uses a lookahead, which linear-time matching (RE2) cannot run (input_schema is "enforce")',
+    );
   });
 
   test('a tool denied by name is denied by its rule, not by the schema check', () => {
@@ -372,5 +394,10 @@ describe('compilePolicy', () => {
   test('throws every issue of a document that cannot compile', () => {
     const document = { version: '1', default: 'allow', tools: { '[': {}, y: { arguments: { type: 'object', maxLenght: 3 } } } } as PolicyDocument;
     expect(() => compilePolicy(document)).toThrow(/policy\.bad-glob[\s\S]*policy\.bad-arguments-schema/);
+  });
+
+  test('a pattern linear-time matching cannot run is an issue of its own', () => {
+    const document = { version: '1', default: 'allow', tools: { y: { arguments: { properties: { a: { type: 'string', pattern: '(a)\\1' } } } } } } as PolicyDocument;
+    expect(() => compilePolicy(document)).toThrow(/^\/tools\/y\/arguments\/properties\/a\/pattern: policy\.unsupported-pattern: "pattern" "\(a\)\\\\1" uses a backreference/);
   });
 });

@@ -41,6 +41,9 @@ const errorCases: Array<[file: string, expected: Expected[]]> = [
   ['bad-arguments-schema-pattern.json', [['policy.bad-arguments-schema', 7, 47]]],
   ['bad-arguments-schema-ref.json', [['policy.bad-arguments-schema', 7, 44]]],
   ['bad-arguments-schema-format.json', [['policy.bad-arguments-schema', 7, 62]]],
+  ['unsupported-pattern-backreference.json', [['policy.unsupported-pattern', 7, 65]]],
+  ['unsupported-pattern-lookaround.json', [['policy.unsupported-pattern', 9, 50]]],
+  ['unsupported-pattern-property.json', [['policy.unsupported-pattern', 7, 32]]],
   ['conflicting-fields-reason.json', [['policy.conflicting-fields', 5, 65]]],
   ['unreadable-not-utf8.json', [['policy.unreadable', 1, 1]]],
   [
@@ -86,6 +89,17 @@ describe('loading a policy file with errors', () => {
     const windows = loadPolicyFile(join(fixtures, 'unknown-field-windows.json'));
     expect(!limit.ok && limit.problems[0]?.message).toMatch(/did you mean "limits"/);
     expect(!windows.ok && windows.problems[0]?.message).toMatch(/did you mean "window"/);
+  });
+
+  test.each([
+    ['unsupported-pattern-backreference.json', `"pattern" ${JSON.stringify('^(\\w+) \\1$')} uses a backreference`],
+    ['unsupported-pattern-lookaround.json', `"pattern" ${JSON.stringify('^(?!/etc/).+$')} uses a lookahead`],
+    ['unsupported-pattern-property.json', `"patternProperties" key ${JSON.stringify('^(?<=x)y$')} uses a lookbehind`],
+  ])('%s says what linear-time matching cannot run, and what it can', (file, start) => {
+    const result = loadPolicyFile(join(fixtures, file));
+    const message = result.ok ? '' : (result.problems[0]?.message ?? '');
+    expect(message.startsWith(start)).toBe(true);
+    expect(message).toMatch(/no backreferences, no lookaround, repetition counts up to 1000$/);
   });
 
   test('makes Ajv messages readable, with the path of the offending value', () => {
