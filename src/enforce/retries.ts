@@ -3,9 +3,8 @@ import { BoundedMap, ENTRY_BYTES, stringBytes } from '../shared/bounded-map.js';
 
 /**
  * Calls the server answered with an input-required (incomplete) result, so the client's retry
- * (MCP 2026-07-28 multi round-trip requests) is not counted against a budget a second time. A
- * retry is recognised by the tool and the echoed `requestState`, or, where the server sent none,
- * by the tool and the digest of the arguments. Each entry admits one retry and then expires. At
+ * (MCP 2026-07-28 multi round-trip requests) is not counted against a budget a second time (see
+ * retryKey for what makes a retry). Each entry admits one retry and then expires. At
  * most `maxEntries` calls and `maxBytes` of keys are remembered; the oldest make room.
  */
 export class IncompleteCalls {
@@ -28,7 +27,13 @@ export class IncompleteCalls {
   }
 }
 
-/** The server chooses `requestState` and its length: the key holds its digest, not the state itself. */
+/**
+ * A retry matches the call it retries by tool, argument digest and the `requestState` the server
+ * itself issued (none, when it issued none): a retry that changes its arguments, or brings a state
+ * of its own, is a new call and counted. The server chooses the state and its length, so the key
+ * holds its digest, not the state itself.
+ */
 export function retryKey(tool: string, requestState: unknown, argumentsDigest: string): string {
-  return typeof requestState === 'string' ? `${tool}\u0000state\u0000sha256:${sha256Hex(requestState)}` : `${tool}\u0000args\u0000${argumentsDigest}`;
+  const state = typeof requestState === 'string' ? `sha256:${sha256Hex(requestState)}` : 'none';
+  return `${tool}\u0000${argumentsDigest}\u0000${state}`;
 }

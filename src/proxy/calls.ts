@@ -6,6 +6,7 @@ import { answerClientError, answerClientResult, canReachServer, errorText, showI
 import type { CallOutcome, CallVerdict, GateContext, ToolCall } from './gate.js';
 import type { JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
 import { idKey, type ClientRequest, type TrackedCall } from './pending.js';
+import type { TaskDeadlines } from './task-deadlines.js';
 import type { Upstream } from './upstream.js';
 
 /** A call whose verdict is a pending Promise. */
@@ -29,6 +30,7 @@ export class ToolCalls {
     private readonly context: RelayContext,
     private readonly upstream: Upstream,
     private readonly gateContext: GateContext,
+    private readonly tasks: TaskDeadlines,
   ) {}
 
   isGating(id: JsonRpcId): boolean {
@@ -113,6 +115,7 @@ export class ToolCalls {
   close(): void {
     for (const call of this.timed) this.context.timers.clearTimeout(call.timer);
     this.timed.clear();
+    this.tasks.close();
   }
 
   private decide(message: JsonRpcRequest, name: string, line: ClientLine, verdict: CallVerdict): void {
@@ -133,6 +136,7 @@ export class ToolCalls {
     if (request && timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0) {
       call.timer = context.timers.setTimeout(() => this.timedOut(request, call, timeoutMs), timeoutMs);
       this.timed.add(call);
+      if (isObject(message.params) && message.params.task !== undefined) call.onTask = (taskId) => this.tasks.started(taskId, call, timeoutMs);
     }
   }
 

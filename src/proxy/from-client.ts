@@ -10,6 +10,7 @@ import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } 
 import { replaceId } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { isCanonicalNumber } from './numbers.js';
+import type { TaskDeadlines } from './task-deadlines.js';
 import type { Upstream } from './upstream.js';
 
 /** A client line that may be forwarded: its bytes as they will leave, and what reading them found. */
@@ -30,6 +31,7 @@ export class FromClient {
     private readonly context: RelayContext,
     private readonly upstream: Upstream,
     private readonly calls: ToolCalls,
+    private readonly tasks: TaskDeadlines,
   ) {}
 
   frame(frame: Frame): void {
@@ -85,6 +87,7 @@ export class FromClient {
       return;
     }
     if (message.method === 'tools/call') this.calls.handle(message, line);
+    else if (message.method === 'tasks/result' && this.tasks.result(message, line)) return;
     else this.upstream.sendClientRequest(message, line);
   }
 

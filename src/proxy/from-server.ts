@@ -108,7 +108,11 @@ export class FromServer {
       settleWrapperRequest(request, line);
       return;
     }
-    if (request.call) request.call.report(callOutcome(line, context.now() - request.call.startedAt));
+    if (request.call) {
+      request.call.report(callOutcome(line, context.now() - request.call.startedAt));
+      const task = request.call.onTask && !line.hasError ? line.parse()?.result : undefined;
+      if (isObject(task) && isObject(task.task) && typeof task.task.taskId === 'string') request.call.onTask!(task.task.taskId);
+    }
     if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line);
     else this.restored(request, body);
   }

@@ -12,6 +12,8 @@ export interface TrackedCall {
   startedAt: number;
   timer?: unknown;
   report(outcome: CallOutcome): void;
+  /** a task-augmented call with a timeout: the server created task `taskId` for it */
+  onTask?(taskId: string): void;
 }
 
 /** A client request in flight at the server. `serverId` differs from `clientId` only when remapped. */

@@ -8,6 +8,7 @@ import { FromServer } from './from-server.js';
 import type { Gate } from './gate.js';
 import { Flow, Outlet } from './outlet.js';
 import { ClientBoundRequests, ServerBoundRequests } from './pending.js';
+import { TaskDeadlines } from './task-deadlines.js';
 import { Upstream, WRAPPER_REQUEST_TIMEOUT_MS } from './upstream.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -90,10 +91,9 @@ class RelaySession implements Relay {
     };
     this.context = context;
     const upstream = new Upstream(context);
-    this.calls = new ToolCalls(context, upstream, {
-      requestFromServer: (method, params) => upstream.request(method, params),
-    });
-    const fromClient = new FromClient(context, upstream, this.calls);
+    const tasks = new TaskDeadlines(context, upstream);
+    this.calls = new ToolCalls(context, upstream, { requestFromServer: (method, params) => upstream.request(method, params) }, tasks);
+    const fromClient = new FromClient(context, upstream, this.calls, tasks);
     this.fromServer = new FromServer(context);
     options.gate.watchVisibleTools?.(() => {
       log('the tools the client may see changed: telling it to list them again');

@@ -116,3 +116,26 @@ describe('servers that misbehave on purpose', () => {
     expect(cancels.map((line) => JSON.parse(line).params.reason)).toEqual([expect.stringMatching(/^policy-wrap: no answer within 10 s/)]);
   }, 30_000);
 });
+
+describe("a rule's timeout and a task-augmented call", () => {
+  test('bounds the task to its end: tasks/result gets the timeout refusal and the task is cancelled at the server', async () => {
+    const policyFile = writePolicy(tmp.dir, { version: '1', default: 'deny', tools: { slow: { timeout: 1 } } }, 'task.json');
+    const record = join(tmp.dir, 'task.jsonl');
+    const wrapper = startWrapper(['--policy', policyFile, '--state', 'memory'], [process.execPath, fixtureServer], { env: { RECORD_FILE: record } });
+    wrapper.send(initialize);
+    await wrapper.stdout.response('init');
+    wrapper.send({ jsonrpc: '2.0', id: 'call', method: 'tools/call', params: { name: 'slow', arguments: { ms: 4000 }, task: { ttl: 60000 } } });
+    const created = await wrapper.stdout.response('call');
+    const taskId = created.result.task.taskId as string;
+    wrapper.send({ jsonrpc: '2.0', id: 'result', method: 'tasks/result', params: { taskId } });
+    const answer = await wrapper.stdout.response('result');
+    expect(answer.result).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/^Timed out: slow did not answer within 1 s/) }] });
+    wrapper.send({ jsonrpc: '2.0', id: 'again', method: 'tasks/result', params: { taskId } });
+    expect((await wrapper.stdout.response('again')).result).toMatchObject({ isError: true });
+    wrapper.child.stdin.end();
+    await wrapper.exited;
+    const received = readFileSync(record, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as { method?: string; params?: { taskId?: string } });
+    expect(received.filter((message) => message.method === 'tasks/cancel').map((message) => message.params?.taskId)).toEqual([taskId]);
+    expect(received.filter((message) => message.method === 'tasks/result')).toHaveLength(1);
+  }, 20_000);
+});

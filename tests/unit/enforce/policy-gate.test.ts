@@ -160,6 +160,20 @@ describe('policy gate', () => {
     expect(again.kind).toBe('answer');
   });
 
+  test('a retry that changes its arguments, or brings a state the server never issued, is counted', async () => {
+    const limited = { version: '1', default: 'deny', tools: { book: { limits: [{ window: 'hour', max: 2 }] } } };
+    const { gate } = harness(limited);
+    const first = await verdictOf(gate, call('book', { room: 1 }));
+    if (first.kind !== 'forward') throw new Error('expected forward');
+    first.onOutcome?.({ kind: 'result', isError: false, latencyMs: 1, resultType: 'incomplete', requestState: 'issued' });
+    // Other arguments under the issued state: a new call, counted (the second of two).
+    expect((await verdictOf(gate, call('book', { room: 99 }, { requestState: 'issued', inputResponses: {} }))).kind).toBe('forward');
+    // A state of the client's own: counted, and over the budget.
+    expect((await verdictOf(gate, call('book', { room: 1 }, { requestState: 'forged', inputResponses: {} }))).kind).toBe('answer');
+    // The true retry still goes through free.
+    expect((await verdictOf(gate, call('book', { room: 1 }, { requestState: 'issued', inputResponses: {} }))).kind).toBe('forward');
+  });
+
   test('an unavailable store refuses calls by default and lets them through with --state-fail open', async () => {
     const broken: LimitStore = {
       kind: 'redis',
