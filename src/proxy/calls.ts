@@ -1,13 +1,12 @@
 import { shown } from '../shared/shown.js';
-import { RelayErrorCode, cancelledNotification, encodeLine, errorAnswer, resultAnswer, timeoutResult } from './answers.js';
+import { RelayErrorCode, encodeLine, errorAnswer, resultAnswer, timeoutResult } from './answers.js';
 import type { ClientLine } from './from-client.js';
 import { isObject } from './classify.js';
-import { answerClientError, answerClientResult, canReachServer, errorText, showId, type RelayContext } from './context.js';
+import { errorText, showId, type RelayContext } from './context.js';
 import type { CallOutcome, CallVerdict, GateContext, ToolCall } from './gate.js';
 import type { JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
 import { idKey, type ClientRequest, type TrackedCall } from './pending.js';
 import type { TaskDeadlines } from './task-deadlines.js';
-import type { Upstream } from './upstream.js';
 
 /** A call whose verdict is a pending Promise. */
 interface Gating {
@@ -28,7 +27,6 @@ export class ToolCalls {
 
   constructor(
     private readonly context: RelayContext,
-    private readonly upstream: Upstream,
     private readonly gateContext: GateContext,
     private readonly tasks: TaskDeadlines,
   ) {}
@@ -42,7 +40,7 @@ export class ToolCalls {
     const problem = typeof call === 'string' ? call : line.check.numberProblem && `${line.check.numberProblem}; not forwarded`;
     if (typeof call === 'string' || problem) {
       this.context.log(`refused tools/call ${showId(message.id)}: ${problem}`);
-      answerClientError(this.context, message.id, { code: RelayErrorCode.invalidParams, message: problem! });
+      this.context.client.answerError(message.id, { code: RelayErrorCode.invalidParams, message: problem! });
       return;
     }
     let verdict: CallVerdict | Promise<CallVerdict>;
@@ -105,7 +103,7 @@ export class ToolCalls {
   private giveUp(gating: Gating, limitMs: number): void {
     gating.cancelled = true;
     this.context.log(`tools/call ${showId(gating.id)} was still being judged ${limitMs / 1000} s after the client closed; not forwarded`);
-    answerClientError(this.context, gating.id, {
+    this.context.client.answerError(gating.id, {
       code: RelayErrorCode.internalError,
       message: `the policy check for ${gating.name} did not finish before the session ended; the call was not forwarded`,
     });
@@ -123,7 +121,7 @@ export class ToolCalls {
     if (verdict?.kind === 'answer' && isAnswer(verdict.answer)) {
       const answer = verdict.answer;
       const response = 'error' in answer ? errorAnswer(message.id, answer.error) : resultAnswer(message.id, answer.result);
-      context.client.writeLine(encodeLine(response), context.clientFlow);
+      context.client.write(encodeLine(response), context.clientFlow);
       return;
     }
     if (verdict?.kind !== 'forward') {
@@ -131,7 +129,7 @@ export class ToolCalls {
       return;
     }
     const call = this.tracked(name, verdict.onOutcome);
-    const request = this.upstream.sendClientRequest(message, line, call);
+    const request = this.context.server.forward(message, line, call);
     const timeoutMs = verdict.timeoutMs;
     if (request && timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0) {
       call.timer = context.timers.setTimeout(() => this.timedOut(request, call, timeoutMs), timeoutMs);
@@ -143,13 +141,9 @@ export class ToolCalls {
   private timedOut(request: ClientRequest, call: TrackedCall, timeoutMs: number): void {
     const context = this.context;
     this.timed.delete(call);
-    if (!context.toServer.has(request)) return;
-    context.toServer.remove(request);
-    answerClientResult(context, request.clientId, timeoutResult(call.name, timeoutMs));
-    if (canReachServer(context)) {
-      const reason = `policy-wrap: no answer within ${timeoutMs / 1000} s`;
-      context.server.writeLine(encodeLine(cancelledNotification(request.serverId, reason)), undefined);
-    }
+    if (!context.server.isPending(request)) return;
+    context.server.abandon(request, `policy-wrap: no answer within ${timeoutMs / 1000} s`);
+    context.client.answerResult(request.clientId, timeoutResult(call.name, timeoutMs));
     context.log(`${shown(call.name)} (id ${showId(request.clientId)}) timed out after ${timeoutMs / 1000} s and was cancelled`);
     call.report({ kind: 'timeout', latencyMs: context.now() - call.startedAt });
   }
@@ -177,7 +171,7 @@ export class ToolCalls {
   /** A gate that throws or rejects denies: nothing unjudged reaches the server. */
   private gateFailed(id: JsonRpcId, name: string, error: unknown): void {
     this.context.log(`policy check failed for ${shown(name)} (id ${showId(id)}), not forwarded: ${errorText(error)}`);
-    answerClientError(this.context, id, {
+    this.context.client.answerError(id, {
       code: RelayErrorCode.internalError,
       message: `the policy check for ${name} failed; the call was not forwarded`,
     });

@@ -1,9 +1,9 @@
 import { oneLine, shown } from '../shared/shown.js';
-import { encodeErrorAnswer, encodeLine, resultAnswer, wrapperError, type WrittenId } from './answers.js';
+import type { ClientSide } from './client-side.js';
 import type { Gate } from './gate.js';
 import type { JsonRpcId } from './jsonrpc.js';
-import type { Flow, Outlet } from './outlet.js';
-import type { ClientBoundRequests, ServerBoundRequests } from './pending.js';
+import type { Flow } from './outlet.js';
+import type { ServerSide } from './server-side.js';
 
 /** Timers the relay uses for call timeouts; tests pass their own and fire them by hand. */
 export interface Timers {
@@ -16,7 +16,7 @@ export const realTimers: Timers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };
 
-/** The state both directions of one relay share. */
+/** What both directions of one relay share: settings, and the two sides that own their state. */
 export interface RelayContext {
   readonly gate: Gate;
   readonly log: (message: string) => void;
@@ -25,36 +25,12 @@ export interface RelayContext {
   readonly maxMessageBytes: number;
   /** server lines longer than this have their envelope read from their ends instead of parsed */
   readonly scanAboveBytes: number;
-  /** the server's stdin */
-  readonly server: Outlet;
-  /** the client's stdout */
-  readonly client: Outlet;
   /** reading from the client (client → server) */
   readonly clientFlow: Flow;
   /** reading from the server (server → client) */
   readonly serverFlow: Flow;
-  readonly toServer: ServerBoundRequests;
-  readonly toClient: ClientBoundRequests;
-  /** why the server can no longer be reached; undefined while it can */
-  serverGone: string | undefined;
-}
-
-export function canReachServer(context: RelayContext): boolean {
-  return context.serverGone === undefined && context.server.writable;
-}
-
-/** The wrapper answers the client itself. `flow` is the direction whose reading led here. */
-export function answerClientError(
-  context: RelayContext,
-  id: JsonRpcId | null | WrittenId,
-  error: { code: number; message: string },
-  flow: Flow = context.clientFlow,
-): void {
-  context.client.writeLine(encodeErrorAnswer(id, wrapperError(error.code, error.message)), flow);
-}
-
-export function answerClientResult(context: RelayContext, id: JsonRpcId, result: Record<string, unknown>): void {
-  context.client.writeLine(encodeLine(resultAnswer(id, result)), context.clientFlow);
+  readonly server: ServerSide;
+  readonly client: ClientSide;
 }
 
 /** Short, printable form of an id for log lines: the client chooses it, so it is shown as any supplied value is. */

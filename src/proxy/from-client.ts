@@ -1,9 +1,9 @@
 import { oneLine, shown } from '../shared/shown.js';
-import { RelayErrorCode, WrittenId, encodeErrorAnswer, encodeLine, wrapperError } from './answers.js';
+import { RelayErrorCode, WrittenId, encodeLine } from './answers.js';
 import type { ToolCalls } from './calls.js';
 import { classifyLine, isBlank, isId, isObject, type Classified } from './classify.js';
 import { checkClientLine, type ClientLineCheck } from './client-line.js';
-import { answerClientError, canReachServer, showId, type RelayContext } from './context.js';
+import { showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
@@ -11,7 +11,6 @@ import { replaceId } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { isCanonicalNumber } from './numbers.js';
 import type { TaskDeadlines } from './task-deadlines.js';
-import type { Upstream } from './upstream.js';
 
 /** A client line that may be forwarded: its bytes as they will leave, and what reading them found. */
 export interface ClientLine {
@@ -29,7 +28,6 @@ export interface ClientLine {
 export class FromClient {
   constructor(
     private readonly context: RelayContext,
-    private readonly upstream: Upstream,
     private readonly calls: ToolCalls,
     private readonly tasks: TaskDeadlines,
   ) {}
@@ -71,16 +69,16 @@ export class FromClient {
 
   private request(message: JsonRpcRequest, line: ClientLine): void {
     const context = this.context;
-    if (context.serverGone !== undefined) {
-      answerClientError(context, message.id, {
+    if (context.server.gone !== undefined) {
+      context.client.answerError(message.id, {
         code: RelayErrorCode.serverGone,
-        message: `${message.method} was not delivered: ${context.serverGone}`,
+        message: `${message.method} was not delivered: ${context.server.gone}`,
       });
       return;
     }
-    if (this.calls.isGating(message.id) || context.toServer.byClient(message.id)) {
+    if (this.calls.isGating(message.id) || context.server.clientRequest(message.id)) {
       context.log(`refused ${shown(message.method)}: id ${showId(message.id)} is already used by a request in flight`);
-      answerClientError(context, message.id, {
+      context.client.answerError(message.id, {
         code: RelayErrorCode.invalidRequest,
         message: `id ${showId(message.id)} is already used by a request in flight; not forwarded`,
       });
@@ -88,7 +86,7 @@ export class FromClient {
     }
     if (message.method === 'tools/call') this.calls.handle(message, line);
     else if (message.method === 'tasks/result' && this.tasks.result(message, line)) return;
-    else this.upstream.sendClientRequest(message, line);
+    else this.context.server.forward(message, line);
   }
 
   private notification(message: JsonRpcNotification, line: ClientLine): void {
@@ -97,7 +95,7 @@ export class FromClient {
       return;
     }
     if (message.method === 'notifications/cancelled' && this.cancel(message)) return;
-    this.upstream.sendLine(line.bytes);
+    this.context.server.send(line.bytes);
   }
 
   /** True when the cancellation was handled here and must not be forwarded as it is. */
@@ -111,29 +109,29 @@ export class FromClient {
       return true;
     }
     // A client may cancel only its own requests in flight: not the wrapper's, not one long answered.
-    const request = context.toServer.byClient(requestId);
+    const request = context.server.clientRequest(requestId);
     if (!request) {
       context.log(`dropped a cancellation of ${showId(requestId)}: no request of the client's with that id is in flight`);
       return true;
     }
-    context.toServer.remove(request);
+    context.server.abandon(request);
     request.call?.report({ kind: 'cancelled', latencyMs: context.now() - request.call.startedAt });
-    this.upstream.sendLine(encodeLine({ ...message, params: { ...params, requestId: request.serverId } }));
+    this.context.server.send(encodeLine({ ...message, params: { ...params, requestId: request.serverId } }));
     return true;
   }
 
   /** The client answers a request of the server's: under the id the server gave it, or not at all. */
   private response(message: JsonRpcResponse, line: ClientLine): void {
     if (message.id === null) {
-      this.upstream.sendLine(line.bytes);
+      this.context.server.send(line.bytes);
       return;
     }
-    const request = this.context.toClient.take(message.id);
+    const request = this.context.client.takeAnswered(message.id);
     if (request === undefined) {
       this.context.log(`dropped the client's answer to id ${showId(message.id)}: no request of the server's with that id is waiting`);
       return;
     }
-    this.upstream.sendLine(replaceId(line.bytes, line.check.idSpan!, { json: request.serverIdText }));
+    this.context.server.send(replaceId(line.bytes, line.check.idSpan!, { json: request.serverIdText }));
   }
 
   private invalid(problem: Extract<Classified, { kind: 'invalid' }>, bytes: Buffer): void {
@@ -141,7 +139,7 @@ export class FromClient {
     // An id JSON.parse cannot hold (1e400) is answered as written, when the line is JSON at all.
     const written = problem.code === RelayErrorCode.invalidRequest && problem.answerIds.includes(null) ? writtenId(checkClientLine(bytes).idText) : undefined;
     for (const id of problem.answerIds) {
-      answerClientError(this.context, id ?? written ?? null, { code: problem.code, message: `${problem.reason}; not forwarded` });
+      this.context.client.answerError(id ?? written ?? null, { code: problem.code, message: `${problem.reason}; not forwarded` });
     }
   }
 
@@ -153,7 +151,7 @@ export class FromClient {
     context.log(`refused ${what} from the client: ${oneLine(reason)}`);
     const text = `${reason}; not forwarded`;
     if (classified.kind === 'request') {
-      answerClientError(context, writtenId(check.idText) ?? classified.message.id, { code: RelayErrorCode.invalidRequest, message: text });
+      context.client.answerError(writtenId(check.idText) ?? classified.message.id, { code: RelayErrorCode.invalidRequest, message: text });
     } else if (classified.kind === 'response' && classified.message.id !== null) {
       this.tellServer(classified.message.id, text);
     }
@@ -162,11 +160,9 @@ export class FromClient {
   /** The client's answer to a server request could not be forwarded: the server is told, so it does not wait forever. */
   private tellServer(id: JsonRpcId, text: string): void {
     const context = this.context;
-    const request = context.toClient.take(id);
-    if (request !== undefined && canReachServer(context)) {
-      const error = wrapperError(RelayErrorCode.internalError, `the client's answer to ${request.method}: ${text}`);
-      context.server.writeLine(encodeErrorAnswer(new WrittenId(request.serverIdText), error), context.clientFlow);
-    }
+    const request = context.client.takeAnswered(id);
+    if (request === undefined) return;
+    context.server.answerError(new WrittenId(request.serverIdText), { code: RelayErrorCode.internalError, message: `the client's answer to ${request.method}: ${text}` }, context.clientFlow);
   }
 
   /** Too long to judge: dropped. Its envelope says whom to tell, if anyone. */
@@ -177,7 +173,7 @@ export class FromClient {
     if (!envelope.wellFormed || !isId(envelope.id)) return;
     const message = `a message of ${size} bytes is over the limit of ${limit} bytes (--max-message-bytes); not forwarded`;
     if (envelope.hasMethod) {
-      answerClientError(context, envelope.id, { code: RelayErrorCode.invalidRequest, message });
+      context.client.answerError(envelope.id, { code: RelayErrorCode.invalidRequest, message });
       return;
     }
     this.tellServer(envelope.id, message);

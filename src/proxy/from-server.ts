@@ -1,7 +1,7 @@
 import { prefixOf, shown } from '../shared/shown.js';
-import { RelayErrorCode, encodeLine, errorAnswer, wrapperError } from './answers.js';
+import { RelayErrorCode, encodeLine } from './answers.js';
 import { isBlank, isId, isObject } from './classify.js';
-import { answerClientError, canReachServer, errorText, showId, type RelayContext } from './context.js';
+import { errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
 import { idSpanOfLine, spliceId, textAt } from './id-span.js';
@@ -12,7 +12,7 @@ import type { CallOutcome } from './gate.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
 import type { ClientRequest, WrapperRequest } from './pending.js';
 import { readServerLine, scannedServerLine, type ServerLine } from './server-line.js';
-import { ServerRequestError } from './upstream.js';
+import { ServerRequestError } from './server-side.js';
 
 const TEXT_PREVIEW_CHARS = 400;
 
@@ -74,22 +74,21 @@ export class FromServer {
   /** Every request still waiting for the server is answered now; later ones are refused at once. */
   gone(reason: string): void {
     const context = this.context;
-    if (context.serverGone !== undefined) return;
-    context.serverGone = reason;
-    for (const request of context.toServer.takeAll()) {
+    const inFlight = context.server.markGone(reason);
+    if (inFlight === undefined) return;
+    for (const request of inFlight) {
       if (request.origin === 'wrapper') {
         request.reject(new Error(`${request.method}: ${reason} before answering`));
         continue;
       }
       request.call?.report({ kind: 'server-exited', latencyMs: context.now() - request.call.startedAt });
-      answerClientError(
-        context,
+      context.client.answerError(
         request.clientId,
         { code: RelayErrorCode.serverGone, message: `${reason} before answering ${request.method}` },
         context.serverFlow,
       );
     }
-    context.toClient.clear();
+    context.client.forgetServerRequests();
   }
 
   private response(line: ServerLine, body: Body): void {
@@ -99,7 +98,7 @@ export class FromServer {
       this.forward(body);
       return;
     }
-    const request = isId(line.id) ? context.toServer.take(line.id) : undefined;
+    const request = isId(line.id) ? context.server.takeAnswered(line.id) : undefined;
     if (request === undefined) {
       context.log(`dropped the server's answer to id ${showId(line.id as JsonRpcId)}: no request with that id is waiting (timed out, cancelled, or never sent)`);
       return;
@@ -157,7 +156,7 @@ export class FromServer {
       this.undeliverable({ id: serverId, request: true, method: line.method }, 'its id could not be read where the wrapper looks for it; not forwarded');
       return;
     }
-    const clientId = this.context.toClient.add({ serverId, serverIdText, method: line.method! });
+    const clientId = this.context.client.register({ serverId, serverIdText, method: line.method! });
     const spliced = spliceId(body, span, clientId);
     this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
   }
@@ -173,7 +172,7 @@ export class FromServer {
       // The server cancels its own request: the client knows it by the id the wrapper gave it.
       const message = line.parse();
       const params = isObject(message?.params) ? message.params : undefined;
-      const clientId = params && isId(params.requestId) ? this.context.toClient.cancel(params.requestId) : undefined;
+      const clientId = params && isId(params.requestId) ? this.context.client.cancelled(params.requestId) : undefined;
       if (clientId === undefined || message === undefined) {
         this.context.log('dropped a cancellation from the server: no request of its own with that id is waiting for the client');
         return;
@@ -221,13 +220,10 @@ export class FromServer {
     const context = this.context;
     const { id } = message;
     if (message.request) {
-      if (canReachServer(context)) {
-        const error = wrapperError(RelayErrorCode.invalidRequest, `${message.method ?? 'the request'}: ${reason}`);
-        context.server.writeLine(encodeLine(errorAnswer(id, error)), context.serverFlow);
-      }
+      context.server.answerError(id, { code: RelayErrorCode.invalidRequest, message: `${message.method ?? 'the request'}: ${reason}` }, context.serverFlow);
       return;
     }
-    const request = context.toServer.take(id);
+    const request = context.server.takeAnswered(id);
     if (request === undefined) return;
     const text = `the server's answer to ${request.method}: ${reason}`;
     if (request.origin === 'wrapper') {
@@ -235,15 +231,15 @@ export class FromServer {
       return;
     }
     request.call?.report({ kind: 'error', code: RelayErrorCode.internalError, latencyMs: context.now() - request.call.startedAt });
-    answerClientError(context, request.clientId, { code: RelayErrorCode.internalError, message: text }, context.serverFlow);
+    context.client.answerError(request.clientId, { code: RelayErrorCode.internalError, message: text }, context.serverFlow);
   }
 
   private answerError(request: ClientRequest, message: string): void {
-    answerClientError(this.context, request.clientId, { code: RelayErrorCode.internalError, message }, this.context.serverFlow);
+    this.context.client.answerError(request.clientId, { code: RelayErrorCode.internalError, message }, this.context.serverFlow);
   }
 
   private forward(body: Body): void {
-    if (Buffer.isBuffer(body)) this.context.client.writeLine(body, this.context.serverFlow);
+    if (Buffer.isBuffer(body)) this.context.client.write(body, this.context.serverFlow);
     else this.context.client.writeChunks(body as readonly Buffer[], this.context.serverFlow);
   }
 }

@@ -7,9 +7,9 @@ import { FromClient } from './from-client.js';
 import { FromServer } from './from-server.js';
 import type { Gate } from './gate.js';
 import { Flow, Outlet } from './outlet.js';
-import { ClientBoundRequests, ServerBoundRequests } from './pending.js';
 import { TaskDeadlines } from './task-deadlines.js';
-import { Upstream, WRAPPER_REQUEST_TIMEOUT_MS } from './upstream.js';
+import { ClientSide } from './client-side.js';
+import { ServerSide, WRAPPER_REQUEST_TIMEOUT_MS } from './server-side.js';
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SCAN_ABOVE_BYTES = 64 * 1024;
@@ -71,35 +71,37 @@ class RelaySession implements Relay {
     const maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
     this.clientDone = new Promise((resolve) => (this.clientEnded = resolve));
     this.serverDone = new Promise((resolve) => (this.serverEnded = resolve));
+    const clientFlow = new Flow(options.client.input);
+    const serverOutlet = new Outlet(options.server.input, (error) => log(`cannot write to the server: ${error.message}`));
+    const clientOutlet = new Outlet(options.client.output, (error) => {
+      log(`cannot write to the client: ${error.message}`);
+      this.endClient();
+    });
+    const timers = options.timers ?? realTimers;
+    const client = new ClientSide(clientOutlet, clientFlow);
+    const server = new ServerSide({ outlet: serverOutlet, client, clientFlow, timers, log });
     const context: RelayContext = {
       gate: options.gate,
       log,
       now: options.now ?? (() => performance.now()),
-      timers: options.timers ?? realTimers,
+      timers,
       maxMessageBytes,
       scanAboveBytes: options.scanAboveBytes ?? DEFAULT_SCAN_ABOVE_BYTES,
-      server: new Outlet(options.server.input, (error) => log(`cannot write to the server: ${error.message}`)),
-      client: new Outlet(options.client.output, (error) => {
-        log(`cannot write to the client: ${error.message}`);
-        this.endClient();
-      }),
-      clientFlow: new Flow(options.client.input),
+      clientFlow,
       serverFlow: new Flow(options.server.output),
-      toServer: new ServerBoundRequests(),
-      toClient: new ClientBoundRequests(),
-      serverGone: undefined,
+      server,
+      client,
     };
     this.context = context;
-    const upstream = new Upstream(context);
-    const tasks = new TaskDeadlines(context, upstream);
-    this.calls = new ToolCalls(context, upstream, { requestFromServer: (method, params) => upstream.request(method, params) }, tasks);
-    const fromClient = new FromClient(context, upstream, this.calls, tasks);
+    const tasks = new TaskDeadlines(context);
+    this.calls = new ToolCalls(context, { requestFromServer: (method, params) => server.request(method, params) }, tasks);
+    const fromClient = new FromClient(context, this.calls, tasks);
     this.fromServer = new FromServer(context);
     options.gate.watchVisibleTools?.(() => {
       log('the tools the client may see changed: telling it to list them again');
-      context.client.writeLine(encodeLine({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }), undefined);
+      context.client.write(encodeLine({ jsonrpc: '2.0', method: 'notifications/tools/list_changed' }), undefined);
     });
-    const outlets = [context.client, context.server];
+    const outlets = [clientOutlet, serverOutlet];
     this.stopReading.push(
       read(options.server.output, { maxLineBytes: maxMessageBytes, scanAboveBytes: context.scanAboveBytes, shape: true }, outlets, log, (frame) => this.fromServer.frame(frame), () => {
         this.fromServer.gone('the server stopped');

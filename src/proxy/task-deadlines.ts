@@ -1,10 +1,9 @@
 import { timeoutResult } from './answers.js';
 import { isObject } from './classify.js';
-import { answerClientResult, showId, type RelayContext } from './context.js';
+import { showId, type RelayContext } from './context.js';
 import type { ClientLine } from './from-client.js';
 import type { JsonRpcRequest } from './jsonrpc.js';
 import type { ClientRequest, TrackedCall } from './pending.js';
-import type { Upstream } from './upstream.js';
 
 /** Task deadlines remembered at once; the oldest make room. */
 const MAX_TASKS = 1_000;
@@ -27,10 +26,7 @@ interface TaskDeadline {
 export class TaskDeadlines {
   private readonly tasks = new Map<string, TaskDeadline>();
 
-  constructor(
-    private readonly context: RelayContext,
-    private readonly upstream: Upstream,
-  ) {}
+  constructor(private readonly context: RelayContext) {}
 
   /** The server accepted a task-augmented call with a timeout as task `taskId`. */
   started(taskId: string, call: TrackedCall, timeoutMs: number): void {
@@ -52,10 +48,10 @@ export class TaskDeadlines {
     const deadline = typeof taskId === 'string' ? this.tasks.get(taskId) : undefined;
     if (deadline === undefined) return false;
     if (deadline.expired) {
-      answerClientResult(this.context, message.id, timeoutResult(deadline.name, deadline.timeoutMs));
+      this.context.client.answerResult(message.id, timeoutResult(deadline.name, deadline.timeoutMs));
       return true;
     }
-    const request = this.upstream.sendClientRequest(message, line);
+    const request = this.context.server.forward(message, line);
     if (request) deadline.waiting.add(request);
     return true;
   }
@@ -67,7 +63,7 @@ export class TaskDeadlines {
 
   private expire(taskId: string, deadline: TaskDeadline): void {
     const context = this.context;
-    const pending = [...deadline.waiting].filter((request) => context.toServer.has(request));
+    const pending = [...deadline.waiting].filter((request) => context.server.isPending(request));
     if (pending.length < deadline.waiting.size) {
       // Its result already reached the client: the task ended in time.
       this.tasks.delete(taskId);
@@ -75,10 +71,10 @@ export class TaskDeadlines {
     }
     deadline.expired = true;
     for (const request of pending) {
-      context.toServer.remove(request);
-      answerClientResult(context, request.clientId, timeoutResult(deadline.name, deadline.timeoutMs));
+      context.server.abandon(request);
+      context.client.answerResult(request.clientId, timeoutResult(deadline.name, deadline.timeoutMs));
     }
     context.log(`task ${showId(taskId)} of ${showId(deadline.name)} outlived its ${deadline.timeoutMs / 1000} s timeout; cancelling it`);
-    this.upstream.request('tasks/cancel', { taskId }).catch(() => undefined);
+    this.context.server.request('tasks/cancel', { taskId }).catch(() => undefined);
   }
 }
