@@ -139,3 +139,25 @@ describe("a rule's timeout and a task-augmented call", () => {
     expect(received.filter((message) => message.method === 'tasks/result')).toHaveLength(1);
   }, 20_000);
 });
+
+describe('ids the wrapper owns', () => {
+  test("a late answer to a timed-out call never reaches the client's next request under the same id", async () => {
+    const policyFile = writePolicy(tmp.dir, { version: '1', default: 'allow', tools: { slow: { timeout: 0.3 } } }, 'ids.json');
+    const wrapper = startWrapper(['--policy', policyFile, '--state', 'memory'], [process.execPath, fixtureServer], { env: { IGNORE_CANCEL: '1' } });
+    wrapper.send(initialize);
+    await wrapper.stdout.response('init');
+    wrapper.send({ jsonrpc: '2.0', id: 0, method: 'tools/call', params: { name: 'slow', arguments: { ms: 600 } } });
+    expect((await wrapper.stdout.response(0)).result).toMatchObject({ isError: true });
+    // The same id again while the server still owes the first call's answer (it ignores cancellations).
+    wrapper.send({ jsonrpc: '2.0', id: 0, method: 'tools/call', params: { name: 'slow', arguments: { ms: 250 } } });
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    wrapper.send({ jsonrpc: '2.0', id: 'last', method: 'ping' });
+    await wrapper.stdout.response('last');
+    const answers = wrapper.stdout.messages().filter((message) => message.id === 0);
+    // One timeout, then the second call's own answer; the first call's late answer reached nobody.
+    expect(answers.map((answer) => answer.result.content[0].text)).toEqual([expect.stringMatching(/^Timed out/), 'slow {"ms":250}']);
+    wrapper.child.stdin.end();
+    await wrapper.exited;
+    expect(wrapper.stderr()).toMatch(/dropped the server's answer to id \d+: no request with that id is waiting/);
+  }, 20_000);
+});
