@@ -73,12 +73,15 @@ function openProblem(path: string, error: unknown): string {
 
 /**
  * Appends to the file at `path`. Records written in one turn of the event loop leave in one
- * synchronous write once the turn is done, so a write that fails is known at once. Before each
- * write the path is checked: a file deleted or moved away (by log rotation, or by anyone) is
+ * synchronous write once the turn is done, so a write that fails is known at once. Before a write
+ * the path is checked (at most every PATH_CHECK_MS): a file deleted or moved away (by log rotation, or by anyone) is
  * replaced by a new one at the same path, since records written to a file nobody can find are
  * lost. Records that cannot be written wait, in order, and go out with the next write that
  * succeeds; failure() tries that at once.
  */
+/** How often the audit path is checked for a file moved away or replaced. */
+export const PATH_CHECK_MS = 100;
+
 function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
   let file: OpenFile | undefined = opened;
   let waiting: Buffer[] = [];
@@ -90,8 +93,16 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
   let scheduled = false;
   let closed = false;
 
+  /** when the path was last found to lead to `file` */
+  let checkedAt = -Infinity;
+
   const current = (): OpenFile => {
+    // A stat a call costs more than the rest of the audit: the path is looked at again only
+    // every PATH_CHECK_MS, so a file moved away takes at most that long to be replaced.
+    const moment = performance.now();
+    if (file !== undefined && moment - checkedAt < PATH_CHECK_MS) return file;
     const now = statSync(path, { throwIfNoEntry: false });
+    checkedAt = moment;
     if (file !== undefined && now !== undefined && now.dev === file.dev && now.ino === file.ino) return file;
     if (file !== undefined) {
       closeSync(file.fd);

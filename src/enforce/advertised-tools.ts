@@ -7,6 +7,12 @@ const MAX_TOOLS = 10_000;
 /** About the size of the schemas' JSON, and again of the compiled checks' (each holds its schema's canonical JSON). */
 const MAX_SCHEMA_BYTES = 16 * 1024 * 1024;
 
+/** A tool's advertised schema and about how many bytes it takes. */
+interface Advertised {
+  inputSchema: unknown;
+  size: number;
+}
+
 interface Compiled {
   check: AdvertisedSchemaCheck;
   from: string;
@@ -29,15 +35,20 @@ export class AdvertisedTools {
   /** Whether a schema was forgotten for room since the last change. */
   private overflowed = false;
 
-  /** Record one page of a tools/list result. */
-  recordPage(result: Record<string, unknown>): void {
+  /**
+   * Record one page of a tools/list result; `bytes`, the length of its line when known, sizes each
+   * schema at its share of the line instead of serializing every one again.
+   */
+  recordPage(result: Record<string, unknown>, bytes?: number): void {
     const tools = result.tools;
     if (!Array.isArray(tools)) return;
+    const share = bytes === undefined ? undefined : Math.ceil(bytes / Math.max(1, tools.length));
     for (const tool of tools) {
       if (typeof tool !== 'object' || tool === null) continue;
       const { name, inputSchema } = tool as { name?: unknown; inputSchema?: unknown };
       if (typeof name !== 'string' || name.length > MAX_TOOL_NAME_LENGTH) continue;
-      if (!this.schemas.set(name, inputSchema)) this.overflowed = true;
+      const size = share ?? stringBytes(JSON.stringify(inputSchema ?? null));
+      if (!this.schemas.set(name, { inputSchema, size })) this.overflowed = true;
       const compiled = this.compiled.get(name);
       if (compiled !== undefined && compiled.from !== fingerprint(inputSchema)) this.compiled.delete(name);
     }
@@ -68,17 +79,17 @@ export class AdvertisedTools {
     if (!this.schemas.has(tool)) return undefined;
     const compiled = this.compiled.get(tool);
     if (compiled !== undefined) return compiled.check;
-    const inputSchema = this.schemas.get(tool);
+    const inputSchema = this.schemas.get(tool)?.inputSchema;
     const check = this.compiler.compile([{ name: tool, inputSchema }]).get(tool);
     if (check !== undefined) this.compiled.set(tool, { check, from: fingerprint(inputSchema) });
     return check;
   }
 
-  private newSchemas(): BoundedMap<string, unknown> {
-    return new BoundedMap<string, unknown>({
+  private newSchemas(): BoundedMap<string, Advertised> {
+    return new BoundedMap<string, Advertised>({
       maxEntries: MAX_TOOLS,
       maxBytes: MAX_SCHEMA_BYTES,
-      sizeOf: (name, inputSchema) => ENTRY_BYTES + stringBytes(name) + stringBytes(JSON.stringify(inputSchema ?? null)),
+      sizeOf: (name, advertised) => ENTRY_BYTES + stringBytes(name) + advertised.size,
       onEvict: () => {
         this.overflowed = true;
         this.complete = false;

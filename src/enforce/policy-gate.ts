@@ -180,8 +180,8 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
         () => judge(policy, call, decision),
       );
     },
-    filterToolsList(result) {
-      advertised.recordPage(result);
+    filterToolsList(result, bytes) {
+      advertised.recordPage(result, bytes);
       const policy = options.policy();
       if (!enforcing(policy) || !Array.isArray(result.tools)) return result;
       const tools = result.tools.filter((tool: unknown) => !isHidden(policy, nameOf(tool)));

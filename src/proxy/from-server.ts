@@ -112,12 +112,12 @@ export class FromServer {
       const task = request.call.onTask && !line.hasError ? line.parse()?.result : undefined;
       if (isObject(task) && isObject(task.task) && typeof task.task.taskId === 'string') request.call.onTask!(task.task.taskId);
     }
-    if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line);
+    if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line, bodySize(body));
     else this.restored(request, body);
   }
 
   /** The list the client sees is the one the policy filtered. */
-  private toolsList(request: ClientRequest, line: ServerLine): void {
+  private toolsList(request: ClientRequest, line: ServerLine, bytes: number): void {
     const result = line.parse()?.result;
     if (!isObject(result)) {
       this.answerError(request, 'the server answered tools/list with something that is not a result object');
@@ -125,7 +125,7 @@ export class FromServer {
     }
     let filtered: Record<string, unknown>;
     try {
-      filtered = this.context.gate.filterToolsList(result);
+      filtered = this.context.gate.filterToolsList(result, bytes);
     } catch (error) {
       this.context.log(`the policy failed to filter tools/list: ${errorText(error)}`);
       this.answerError(request, 'the policy failed to filter the tool list');
@@ -136,7 +136,7 @@ export class FromServer {
 
   /** The answer as the server wrote it, with the id the client used in place of the wrapper's. */
   private restored(request: ClientRequest, body: Body): void {
-    const size = Buffer.isBuffer(body) ? body.length : body.reduce((total, chunk) => total + chunk.length, 0);
+    const size = bodySize(body);
     const span = idSpanOfLine(body, size);
     if (span === undefined || textAt(body, span) !== JSON.stringify(request.serverId)) {
       this.answerError(request, `the server's answer to ${request.method} carries its id in a way the wrapper cannot read`);
@@ -149,7 +149,7 @@ export class FromServer {
   /** A request from the server reaches the client under an id of the wrapper's choosing. */
   private request(line: ServerLine, body: Body): void {
     const serverId = line.id as JsonRpcId;
-    const size = Buffer.isBuffer(body) ? body.length : body.reduce((total, chunk) => total + chunk.length, 0);
+    const size = bodySize(body);
     const span = idSpanOfLine(body, size);
     const serverIdText = span && textAt(body, span);
     if (span === undefined || serverIdText === undefined || !sameId(serverIdText, serverId)) {
@@ -284,4 +284,8 @@ function sameId(text: string, id: JsonRpcId): boolean {
   } catch {
     return false;
   }
+}
+
+function bodySize(body: Body): number {
+  return Buffer.isBuffer(body) ? body.length : body.reduce((total, chunk) => total + chunk.length, 0);
 }

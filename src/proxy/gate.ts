@@ -12,7 +12,7 @@ export interface Gate {
    */
   checkCall(call: ToolCall, context: GateContext): CallVerdict | Promise<CallVerdict>;
   /** Rewrite a `tools/list` result from the server before the client sees it (hide tools). */
-  filterToolsList(result: Record<string, unknown>): Record<string, unknown>;
+  filterToolsList(result: Record<string, unknown>, bytes?: number): Record<string, unknown>;
   /** The server said `notifications/tools/list_changed`. */
   toolsListChanged?(): void;
   /**

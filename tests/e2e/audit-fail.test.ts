@@ -1,4 +1,5 @@
 import { mkdirSync, renameSync, rmdirSync } from 'node:fs';
+import { PATH_CHECK_MS } from '../../src/audit/sink.js';
 import { join } from 'node:path';
 import type { Message } from '../support/lines.js';
 import { fixtureServer, requireBuild, startWrapper, tempDir, writePolicy, type RunningWrapper } from '../support/wrapper.js';
@@ -28,9 +29,11 @@ function start(name: string, more: string[]): Session {
 }
 
 /** The audit file moved away and a folder put in its place: the wrapper can write no record at that path. */
-function breakAudit(audit: string): void {
+async function breakAudit(audit: string): Promise<void> {
   renameSync(audit, `${audit}.before`);
   mkdirSync(audit);
+  // The wrapper looks at the path again after at most PATH_CHECK_MS.
+  await new Promise((resolve) => setTimeout(resolve, PATH_CHECK_MS + 50));
 }
 
 /** The records of both files in order: the one moved away, then the one made at the path afterwards. */
@@ -43,7 +46,7 @@ describe('the audit log cannot be written mid-session', () => {
     const { wrapper, audit, record } = start('closed', []);
     try {
       expect(textOf(await echo(wrapper, 1, 'before'))).toBe('before');
-      breakAudit(audit);
+      await breakAudit(audit);
 
       const refused = await echo(wrapper, 2, 'while broken');
       expect(refused.result.isError).toBe(true);
@@ -81,7 +84,7 @@ describe('the audit log cannot be written mid-session', () => {
     const { wrapper, audit, record } = start('open', ['--audit-fail', 'open']);
     try {
       expect(textOf(await echo(wrapper, 1, 'before'))).toBe('before');
-      breakAudit(audit);
+      await breakAudit(audit);
       expect(textOf(await echo(wrapper, 2, 'while broken'))).toBe('while broken');
       expect(textOf(await echo(wrapper, 3, 'still broken'))).toBe('still broken');
       rmdirSync(audit);

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { openAuditSink } from '../../../src/audit/sink.js';
+import { PATH_CHECK_MS, openAuditSink } from '../../../src/audit/sink.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -73,6 +73,7 @@ describe('audit file', () => {
 
     unlinkSync(file);
     mkdirSync(file);
+    await pathChecked();
     sink.write({ n: 2 });
     await turn();
     expect(sink.failure?.()).toMatch(/EISDIR/);
@@ -96,12 +97,19 @@ describe('audit file', () => {
     sink.write({ n: 1 });
     await turn();
     renameSync(file, `${file}.1`);
+    await pathChecked();
     sink.write({ n: 2 });
     await turn();
     unlinkSync(file);
+    await pathChecked();
     sink.write({ n: 3 });
     await sink.close();
     expect(records(`${file}.1`)).toEqual([{ n: 1 }]);
     expect(records(file)).toEqual([{ n: 3 }]);
   });
 });
+
+/** Longer than the sink waits between looks at its path. */
+function pathChecked(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, PATH_CHECK_MS + 20));
+}

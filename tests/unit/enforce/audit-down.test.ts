@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync, rmSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { openAuditSink, type AuditSink } from '../../../src/audit/sink.js';
+import { PATH_CHECK_MS, openAuditSink, type AuditSink } from '../../../src/audit/sink.js';
 import { createPolicyGate } from '../../../src/enforce/policy-gate.js';
 import { Limiter } from '../../../src/limits/limiter.js';
 import { MemoryStore } from '../../../src/limits/memory-store.js';
@@ -55,6 +55,7 @@ describe('the gate while the audit file cannot be written', () => {
     const { gate } = gateOver(audit);
     expect(decisionOf(await gate.checkCall(call(), noServer))).toBe('forward');
     breakAudit();
+    await pathChecked();
     expect(decisionOf(await gate.checkCall(call(), noServer))).toBe('audit-unavailable');
     expect(decisionOf(await gate.checkCall(call(), noServer))).toBe('audit-unavailable');
     rmdirSync(file);
@@ -85,3 +86,8 @@ describe('the gate while the audit file cannot be written', () => {
     expect(decisionOf(await gate.checkCall(call(), noServer))).toBe('forward');
   });
 });
+
+/** Longer than the sink waits between looks at its path. */
+function pathChecked(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, PATH_CHECK_MS + 20));
+}
