@@ -121,7 +121,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     const audited = record(call, { decision: 'audit-unavailable', enforced: true, rule: decision.rule, cause: 'audit', reason });
     // It waits with the other unwritten records and goes out when the log can be written again.
     if (audited) options.audit?.write(audited);
-    return refusal(`Denied by policy: ${reason}`, { decision: 'audit-unavailable', cause: 'audit', rule: decision.rule, reason });
+    return refusal(`Refused: ${reason}`, { decision: 'audit-unavailable', cause: 'audit', rule: decision.rule, reason });
   }
 
   function afterAdmission(policy: CompiledPolicy, call: ToolCall, decision: AllowDecision, admission: Admission, retry: boolean): CallVerdict {
@@ -146,10 +146,11 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
         const audited = record(call, { decision: admission.failedOpen ? 'allow' : 'store-unavailable', enforced: enforce, rule: decision.rule, ...storeFields });
         return forward(call, audited, undefined, decision.timeoutMs);
       }
-      const reason = `${admission.error}; try again later`;
+      // Not the policy's verdict: the store that counts for it could not be asked.
+      const reason = `the limit store is unavailable (${admission.error.replace(/^limit store unavailable: /, '')}); try again later`;
       const audited = record(call, { decision: 'store-unavailable', enforced: true, rule: decision.rule, cause: 'store', reason, ...storeFields });
       if (audited) options.audit?.write(audited);
-      return refusal(`Denied by policy: ${reason}`, { decision: 'store-unavailable', cause: 'store', rule: decision.rule, reason });
+      return refusal(`Refused: ${reason}`, { decision: 'store-unavailable', cause: 'store', rule: decision.rule, reason });
     }
     const audited = record(call, { decision: 'allow', enforced: enforce, rule: decision.rule, counters: counters(decision, admission.used), ...(retry ? { retry: true } : {}) });
     return forward(call, audited, admission.ticket, decision.timeoutMs);

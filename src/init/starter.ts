@@ -17,12 +17,18 @@ export interface StarterPolicy {
 }
 
 const CONTAINED_LIMIT: LimitRule = { window: 'minute', max: 10 };
+/**
+ * Every allowed tool gets a timeout: a server that hangs on a backend that never answers (the Plex
+ * MCP Server has no timeout of its own) would otherwise hold the agent's call forever. A minute is
+ * longer than any ordinary call and short enough that a hung one is noticed.
+ */
+export const STARTER_TIMEOUT_SECONDS = 60;
 const HINTS_ARE_CLAIMS = 'Annotations are hints from the server, not verified by policy-wrap.';
 const HOW_TO_ALLOW = 'To allow it, check what it does, then set action to allow and add limits.';
 
 // Allowing rules carry no reason: a reason is only shown when a rule denies a call.
 const RULES: Record<ToolKind, () => ToolRule> = {
-  'read-only': () => ({ action: 'allow' }),
+  'read-only': () => ({ action: 'allow', timeout: STARTER_TIMEOUT_SECONDS }),
   destructive: () => ({
     action: 'deny',
     reason:
@@ -37,7 +43,7 @@ const RULES: Record<ToolKind, () => ToolRule> = {
       `acts on systems outside the server. ${HINTS_ARE_CLAIMS} ${HOW_TO_ALLOW}`,
     hide: false,
   }),
-  contained: () => ({ action: 'allow', limits: [{ ...CONTAINED_LIMIT }] }),
+  contained: () => ({ action: 'allow', limits: [{ ...CONTAINED_LIMIT }], timeout: STARTER_TIMEOUT_SECONDS }),
 };
 
 /** Policy keys read these as glob syntax; a backslash makes each one literal (a lone `]` already is). */
@@ -46,9 +52,10 @@ function literalKey(name: string): string {
 }
 
 /**
- * Builds a starter policy from a server's tools: deny by default, read-only tools allowed,
- * destructive and open-world tools listed as denied (and left visible, so the agent can say why
- * it cannot use them), other tools allowed under a rate limit. Tools are sorted by name so the
+ * Builds a starter policy from a server's tools: deny by default, every call checked against the
+ * schema the server advertises, read-only tools allowed, destructive and open-world tools listed
+ * as denied (and left visible, so the agent can say why it cannot use them), other tools allowed
+ * under a rate limit; every allowed tool with a timeout. Tools are sorted by name so the
  * same tools always give the same file.
  */
 export function starterPolicy(tools: readonly ListedTool[]): StarterPolicy {

@@ -50,14 +50,14 @@ describe('the audit log cannot be written mid-session', () => {
 
       const refused = await echo(wrapper, 2, 'while broken');
       expect(refused.result.isError).toBe(true);
-      expect(textOf(refused)).toMatch(/^Denied by policy: the audit log cannot be written \(.*EISDIR.*\); try again later$/);
+      expect(textOf(refused)).toMatch(/^Refused: the audit log cannot be written \(.*EISDIR.*\); try again later$/);
       expect(refused.result._meta['policy-wrap/decision']).toMatchObject({ decision: 'audit-unavailable', cause: 'audit', rule: '/tools/echo' });
       // What the policy denies is still denied for its own reason; what carries no call still flows.
       wrapper.send({ jsonrpc: '2.0', id: 'denied', method: 'tools/call', params: { name: 'denied_tool', arguments: {} } });
       expect(textOf(await wrapper.stdout.response('denied'))).toBe('Denied by policy: never');
       wrapper.send({ jsonrpc: '2.0', id: 'ping', method: 'ping' });
       expect((await wrapper.stdout.response('ping')).result).toEqual({});
-      expect(textOf(await echo(wrapper, 3, 'still broken'))).toMatch(/^Denied by policy: the audit log cannot be written/);
+      expect(textOf(await echo(wrapper, 3, 'still broken'))).toMatch(/^Refused: the audit log cannot be written/);
 
       rmdirSync(audit);
       expect(textOf(await echo(wrapper, 4, 'after'))).toBe('after');

@@ -38,7 +38,7 @@ const textOf = (response: Message): unknown => response.result?.content?.[0]?.te
 
 function expectStoreRefusal(response: Message, detail: RegExp): void {
   expect(response.result.isError).toBe(true);
-  expect(textOf(response)).toMatch(/^Denied by policy: limit store unavailable: .+; try again later$/);
+  expect(textOf(response)).toMatch(/^Refused: the limit store is unavailable \(.+\); try again later$/);
   expect(textOf(response)).toMatch(detail);
   expect(response.result._meta['policy-wrap/decision']).toMatchObject({ decision: 'store-unavailable', cause: 'store', rule: '/tools/echo' });
 }

@@ -183,7 +183,7 @@ describe('policy gate', () => {
     };
     const limited = { version: '1', default: 'deny', tools: { t: { limits: [{ window: 'minute', max: 5 }] } } };
     const closed = harness(limited, { store: broken });
-    expect(textOf(await verdictOf(closed.gate, call('t')))).toMatch(/^Denied by policy: limit store unavailable: .*ECONNREFUSED.*; try again later$/);
+    expect(textOf(await verdictOf(closed.gate, call('t')))).toMatch(/^Refused: the limit store is unavailable \(.*ECONNREFUSED.*\); try again later$/);
     const open = harness(limited, { store: broken, failMode: 'open' });
     const verdict = await verdictOf(open.gate, call('t'));
     expect(verdict.kind).toBe('forward');

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { starterPolicy, type ListedTool } from '../../../src/init/starter.js';
+import { STARTER_TIMEOUT_SECONDS, starterPolicy, type ListedTool } from '../../../src/init/starter.js';
 import { compilePolicy } from '../../../src/policy/compile.js';
 import { parseGlob } from '../../../src/policy/glob.js';
 import { loadPolicyText } from '../../../src/policy/load.js';
@@ -108,12 +108,21 @@ describe('starterPolicy', () => {
     for (const tool of plexTools) {
       const rule = rules[tool.name];
       if (tool.annotations?.readOnlyHint === true) {
-        expect(rule).toMatchObject({ action: 'allow' });
+        expect(rule).toMatchObject({ action: 'allow', timeout: STARTER_TIMEOUT_SECONDS });
       } else {
         expect(rule).toMatchObject({ action: 'deny', hide: false });
       }
       expect(rule?.hide).not.toBe(true);
     }
     expect(kinds).toEqual({ 'read-only': 36, destructive: 2, 'open-world': 20, contained: 0 });
+  });
+
+  test('protects as it starts: calls are checked against the advertised schemas, and every allowed tool has a timeout', () => {
+    const { document } = starterPolicy([{ name: 'read', annotations: { readOnlyHint: true } }, { name: 'count', annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false } }]);
+    expect(document.input_schema).toBe('enforce');
+    expect(document.tools).toEqual({
+      count: { action: 'allow', limits: [{ window: 'minute', max: 10 }], timeout: 60 },
+      read: { action: 'allow', timeout: 60 },
+    });
   });
 });
