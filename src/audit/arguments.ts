@@ -1,4 +1,5 @@
 import { canonicalDigest } from '../policy/index.js';
+import { isObject } from '../shared/values.js';
 
 /**
  * What the audit log says about a call's arguments: their top-level keys and a digest. Values
@@ -11,10 +12,7 @@ export interface ArgumentsSummary {
 }
 
 export function summarizeArguments(args: unknown): ArgumentsSummary {
-  const argumentKeys = isPlainObject(args) ? Object.keys(args).sort() : [];
+  const argumentKeys = isObject(args) ? Object.keys(args).sort() : [];
   return { argumentKeys, argumentsDigest: canonicalDigest(args ?? null) };
 }
 
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

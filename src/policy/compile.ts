@@ -6,6 +6,7 @@ import { compareSpecificity, GlobSyntaxError, matchGlob, parseGlob, type Glob } 
 import { pointerOf } from './pointer.js';
 import { describeSchemaCompileError } from './schema-compile-errors.js';
 import type { LimitRule, PolicyDocument, Scope, ToolRule } from './types.js';
+import { isObject } from '../shared/values.js';
 
 export interface CompiledLimit {
   /** Where the limit is written: "/tools/trakt_authenticate/limits/0" or "/limits/0". */
@@ -219,6 +220,3 @@ export function namespaceOfFile(realPath: string): string {
   return `file:${sha256Hex(realPath).slice(0, 16)}`;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -4,6 +4,7 @@ import type { Finding } from './findings.js';
 import { matchGlob } from './glob.js';
 import { pointerOf } from './pointer.js';
 import { didYouMean } from './suggest.js';
+import { isObject } from '../shared/values.js';
 
 /**
  * What only the server can tell about a policy, given its tools/list: rules that match no tool,
@@ -85,6 +86,3 @@ function argumentsSchemaOf(rule: CompiledRule): Record<string, unknown> | undefi
   return isObject(rule.argumentsSchema) ? rule.argumentsSchema : undefined;
 }
 
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -7,6 +7,7 @@ import type { CallOutcome, CallVerdict, GateContext, ToolCall } from './gate.js'
 import type { JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
 import { idKey, type ClientRequest, type TrackedCall } from './pending.js';
 import type { TaskDeadlines } from './task-deadlines.js';
+import { isPromiseLike } from '../shared/values.js';
 
 /** A call whose verdict is a pending Promise. */
 interface Gating {
@@ -201,6 +202,3 @@ function isAnswer(answer: unknown): boolean {
   return isObject(answer.result);
 }
 
-function isPromiseLike<T>(value: T | Promise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}

@@ -7,6 +7,9 @@ import {
   type JsonRpcRequest,
   type JsonRpcResponse,
 } from './jsonrpc.js';
+import { isObject } from '../shared/values.js';
+
+export { isObject };
 
 /** One line, judged: a JSON-RPC 2.0 message of a known kind, or the reason it is not one. */
 export type Classified =
@@ -77,10 +80,6 @@ export function readId(value: Json): JsonRpcId | 'absent' | 'invalid' {
 
 export function isId(value: unknown): value is JsonRpcId {
   return typeof value === 'string' || (typeof value === 'number' && Number.isFinite(value));
-}
-
-export function isObject(value: unknown): value is Json {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The id to answer an unusable message with: only for something that looks like a request. */
