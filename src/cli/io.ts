@@ -2,8 +2,8 @@ import type { Readable, Writable } from 'node:stream';
 
 /** Everything the CLI touches outside itself, so tests can drive it in memory. */
 export interface CliIo {
-  stdin: Readable;
-  stdout: Writable;
+  stdin: Readable & { isTTY?: boolean };
+  stdout: Writable & { isTTY?: boolean };
   stderr: Writable & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;

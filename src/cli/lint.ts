@@ -1,7 +1,6 @@
 import { resolve } from 'node:path';
-import { Chalk, type ChalkInstance } from 'chalk';
-import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, PolicyWrapError } from '../errors.js';
+import { Option, type Command } from 'commander';
+import { ExitCode } from '../errors.js';
 import {
   hasErrors,
   lintAgainstServer,
@@ -12,6 +11,8 @@ import {
   type LoadResult,
   type Problem,
 } from '../policy/index.js';
+import { colours } from './colour.js';
+import { createProgram, runCommand, sayer, type Say } from './command.js';
 import type { CliIo } from './io.js';
 import { listServerTools } from './server-tools.js';
 import { timeoutOption, timeoutSeconds } from './timeout-option.js';
@@ -29,58 +30,38 @@ interface FileReport {
   problems: Problem[];
 }
 
-function program(io: CliIo, fail: (message: string) => void): Command {
-  return new Command('policy-wrap lint')
-    .usage('[--format text|json] <policy.json...> [--server -- <command> [args...]]')
-    .description('Check policy files: every problem at once, located file:line:column. Exit 1 when any file has an error.')
+function program(io: CliIo, say: Say): Command {
+  return createProgram({
+    name: 'policy-wrap lint',
+    usage: '[--format text|json] <policy.json...> [--server -- <command> [args...]]',
+    description: 'Check policy files: every problem at once, located file:line:column. Exit 1 when any file has an error.',
+    io,
+    say,
+  })
     .argument('<policy...>', 'policy files')
     .addOption(new Option('--format <format>', 'how to print problems').choices(['text', 'json']).default('text'))
     .option('--server', 'also start the server given after -- and check the policy against its tools/list')
-    .addOption(timeoutOption('with --server: seconds the server gets to start and to list its tools'))
-    .helpOption('-h, --help', 'show this help')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      outputError: (text) => fail(text.trim().replace(/^error: /, '')),
-    })
-    .showHelpAfterError(`usage: ${USAGE} (see --help)`);
-}
-
-function colours(stream: { isTTY?: boolean }): ChalkInstance {
-  return new Chalk({ level: stream.isTTY ? 1 : 0 });
+    .addOption(timeoutOption('with --server: seconds the server gets to start and to list its tools'));
 }
 
 /** `policy-wrap lint [--format text|json] [--server] [--timeout s] <policy.json...> [-- <command> [args...]]` */
 export async function lintCommand(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
-  const red = colours(io.stderr);
-  const fail = (message: string): void => {
-    io.stderr.write(`policy-wrap lint: ${red.red(message)}\n`);
-  };
-  const cli = program(io, fail);
-  try {
-    cli.parse(own, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    throw error;
-  }
+  const say = sayer('policy-wrap lint', io);
+  return runCommand(say, () => lint(own, command, io, say));
+}
+
+async function lint(own: string[], command: string[] | undefined, io: CliIo, say: Say): Promise<number> {
+  const cli = program(io, say).parse(own, { from: 'user' });
   const options = cli.opts<LintOptions>();
-  let timeout: number;
-  try {
-    timeout = timeoutSeconds(options.timeout);
-  } catch (error) {
-    if (!(error instanceof PolicyWrapError)) throw error;
-    fail(`${error.code}: ${error.message}`);
-    return error.exitCode;
-  }
+  const timeout = timeoutSeconds(options.timeout);
   const files = cli.processedArgs[0] as string[];
   const hasCommand = command !== undefined && command.length > 0;
   if (options.server && !hasCommand) {
-    fail(`--server needs the server command after --; usage: ${USAGE}`);
+    say.fail(`--server needs the server command after --; usage: ${USAGE}`);
     return ExitCode.usage;
   }
   if (!options.server && command !== undefined) {
-    fail(`a command after -- is only used with --server; usage: ${USAGE}`);
+    say.fail(`a command after -- is only used with --server; usage: ${USAGE}`);
     return ExitCode.usage;
   }
 
@@ -88,14 +69,7 @@ export async function lintCommand(own: string[], command: string[] | undefined, 
   const reports: FileReport[] = loaded.map(({ file, result }) => ({ file, problems: result.ok ? [...result.warnings] : [...result.problems] }));
 
   if (options.server && loaded.some(({ result }) => result.ok)) {
-    let tools: AdvertisedTool[];
-    try {
-      tools = await listServerTools(command ?? [], { timeoutSeconds: timeout, clientName: 'policy-wrap-lint', codePrefix: 'lint' }, io);
-    } catch (error) {
-      if (!(error instanceof PolicyWrapError)) throw error;
-      fail(`${error.code}: ${error.message}`);
-      return error.exitCode;
-    }
+    const tools = await listServerTools(command ?? [], { timeoutSeconds: timeout, clientName: 'policy-wrap-lint', codePrefix: 'lint' }, io);
     loaded.forEach(({ result }, index) => addServerFindings(reports[index] as FileReport, result, tools));
   }
 
@@ -115,8 +89,8 @@ function addServerFindings(report: FileReport, result: LoadResult, tools: readon
 
 /** Problems to stderr, one line each; a clean file gets one "<file>: ok" line on stdout. */
 function printText(reports: readonly FileReport[], io: CliIo): void {
-  const err = colours(io.stderr);
-  const out = colours(io.stdout as { isTTY?: boolean });
+  const err = colours(io.stderr, io.env);
+  const out = colours(io.stdout, io.env);
   for (const { file, problems } of reports) {
     for (const problem of sortProblems(problems)) {
       const paint = problem.severity === 'error' ? err.red : err.yellow;

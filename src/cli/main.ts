@@ -1,4 +1,7 @@
+import { ExitCode } from '../errors.js';
+import { didYouMean } from '../policy/suggest.js';
 import { splitAtDoubleDash } from './argv.js';
+import { sayer } from './command.js';
 import { processIo, type CliIo } from './io.js';
 
 type Subcommand = (own: string[], command: string[] | undefined, io: CliIo) => Promise<number>;
@@ -9,12 +12,37 @@ const subcommands: Record<string, () => Promise<Subcommand>> = {
   tools: async () => (await import('./tools.js')).toolsCommand,
 };
 
-/** Runs policy-wrap with `argv` (without node and script) and resolves to the exit code. */
+function subcommand(name: string | undefined): (() => Promise<Subcommand>) | undefined {
+  return name !== undefined && Object.hasOwn(subcommands, name) ? subcommands[name] : undefined;
+}
+
+/**
+ * Runs policy-wrap with `argv` (without node and script) and resolves to the exit code. A
+ * subcommand is recognised only as the first argument; anything else is the wrapper, whose server
+ * command starts at its first argument that is not an option (so a server may be called `lint`).
+ */
 export async function main(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
-  const { own, command } = splitAtDoubleDash(argv);
-  const first = own[0];
-  const loadSubcommand = first === undefined ? undefined : subcommands[first];
-  if (loadSubcommand) return (await loadSubcommand())(own.slice(1), command, io);
+  const [first, ...rest] = argv;
+  if (first === 'help') return help(rest, io);
+  const load = subcommand(first);
+  if (load) {
+    const { own, command } = splitAtDoubleDash(rest);
+    return (await load())(own, command, io);
+  }
   const { wrapCommand } = await import('./wrap.js');
-  return wrapCommand(own, command, io);
+  return wrapCommand(argv, io);
+}
+
+/** `policy-wrap help [command]`: the same text as `--help`, on stdout. */
+async function help(rest: readonly string[], io: CliIo): Promise<number> {
+  const [name, ...extra] = rest;
+  if (extra.length > 0) {
+    sayer('policy-wrap help', io).fail(`too many arguments; usage: policy-wrap help [command]`);
+    return ExitCode.usage;
+  }
+  if (name === undefined || name === 'wrap') return main(['--help'], io);
+  const load = subcommand(name);
+  if (load) return (await load())(['--help'], undefined, io);
+  sayer('policy-wrap help', io).fail(`no command "${name}"${didYouMean(name, Object.keys(subcommands))}; the commands are ${Object.keys(subcommands).join(', ')}`);
+  return ExitCode.usage;
 }

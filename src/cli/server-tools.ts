@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ErrorCode, McpError, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { ExitCode, PolicyWrapError } from '../errors.js';
 import type { CliIo } from './io.js';
+import { packageVersion } from './version.js';
 
 export interface ListToolsOptions {
   /** Seconds the server gets to start, and then for each page of tools/list. */
@@ -66,8 +66,4 @@ function serverFailure(command: readonly string[], error: unknown, options: List
 
 function definedEnv(env: NodeJS.ProcessEnv): Record<string, string> {
   return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
-}
-
-function packageVersion(): string {
-  return (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }

@@ -1,10 +1,13 @@
 import { resolve } from 'node:path';
-import { Chalk, type ChalkInstance } from 'chalk';
-import { Command, CommanderError, Option } from 'commander';
-import { ExitCode, PolicyWrapError } from '../errors.js';
+import type { ChalkInstance } from 'chalk';
+import { Option, type Command } from 'commander';
+import { ExitCode } from '../errors.js';
 import { formatProblem, loadPolicyFile, type CompiledPolicy } from '../policy/index.js';
 import { hintLabels } from '../tools/hints.js';
 import { toolRows, type LimitSummary, type ToolDecision, type ToolRow } from '../tools/rows.js';
+import { colours } from './colour.js';
+import { createProgram, runCommand, sayer, type Say } from './command.js';
+import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';
 import { listServerTools } from './server-tools.js';
 import { timeoutOption, timeoutSeconds } from './timeout-option.js';
@@ -17,76 +20,50 @@ interface ToolsOptions {
   timeout: string;
 }
 
-function program(io: CliIo, fail: (message: string) => void): Command {
-  return new Command('policy-wrap tools')
-    .usage('[--policy <file>] [--format text|json] -- <command> [args...]')
-    .description(
+function program(io: CliIo, say: Say): Command {
+  return createProgram({
+    name: 'policy-wrap tools',
+    usage: '[--policy <file>] [--format text|json] -- <command> [args...]',
+    description:
       "Start an MCP server, read its tools and show, for each one, what the server's annotations claim and what the " +
-        'policy does with its calls: allowed, limited, denied (the agent sees why) or hidden. Nothing is called.',
-    )
+      'policy does with its calls: allowed, limited, denied (the agent sees why) or hidden. Nothing is called.',
+    io,
+    say,
+  })
     .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
     .addOption(new Option('--format <format>', 'a table for people, or a JSON array for scripts').choices(['text', 'json']).default('text'))
     .addOption(timeoutOption('seconds the server gets to start and to list its tools'))
-    .helpOption('-h, --help', 'show this help')
-    .allowExcessArguments(false)
-    .addHelpText('after', '\nExit codes: 0 shown, 1 the server failed or stopped, 2 bad usage or a policy with errors, 127 command not found.')
-    .exitOverride()
-    .configureOutput({
-      writeOut: (text) => io.stdout.write(text),
-      writeErr: (text) => io.stderr.write(text),
-      outputError: (text) => fail(text.trim().replace(/^error: /, '')),
-    })
-    .showHelpAfterError(`usage: ${USAGE} (see --help)`);
+    .addHelpText('after', '\nExit codes: 0 shown, 1 the server failed or stopped, 2 bad usage or a policy with errors, 127 command not found.');
 }
 
 /** `policy-wrap tools [--policy file] [--format text|json] [--timeout s] -- <command> [args...]` */
 export async function toolsCommand(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
-  const red = new Chalk({ level: io.stderr.isTTY ? 1 : 0 });
-  const fail = (message: string): void => {
-    io.stderr.write(`policy-wrap tools: ${red.red(message)}\n`);
-  };
-  const cli = program(io, fail);
-  try {
-    cli.parse(own, { from: 'user' });
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    throw error;
-  }
+  const say = sayer('policy-wrap tools', io);
+  return runCommand(say, () => tools(own, command, io, say));
+}
+
+async function tools(own: string[], command: string[] | undefined, io: CliIo, say: Say): Promise<number> {
+  const options = program(io, say).parse(own, { from: 'user' }).opts<ToolsOptions>();
   if (command === undefined || command.length === 0) {
-    fail(`give the server command after --; usage: ${USAGE}`);
+    say.fail(`give the server command after --; usage: ${USAGE}`);
     return ExitCode.usage;
   }
-  const options = cli.opts<ToolsOptions>();
-  let timeout: number;
-  try {
-    timeout = timeoutSeconds(options.timeout);
-  } catch (error) {
-    if (!(error instanceof PolicyWrapError)) throw error;
-    fail(`${error.code}: ${error.message}`);
-    return error.exitCode;
-  }
+  const timeout = timeoutSeconds(options.timeout);
 
   // The policy first: a policy that cannot be used is reported without starting the server.
   const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
-  const loaded = loadPolicyFile(resolve(io.cwd, named), named);
+  const loaded = loadPolicyFile(resolve(io.cwd, expandHome(named, io.env)), named);
   if (!loaded.ok) {
     for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem)}\n`);
-    fail(`${named} cannot be used; fix the problems above (policy-wrap lint ${named} lists them too)`);
+    say.fail(`${named} cannot be used; fix the problems above (policy-wrap lint ${named} lists them too)`);
     return ExitCode.usage;
   }
 
-  let rows: ToolRow[];
-  try {
-    rows = toolRows(await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), loaded.policy);
-  } catch (error) {
-    if (!(error instanceof PolicyWrapError)) throw error;
-    fail(`${error.code}: ${error.message}`);
-    return error.exitCode;
-  }
+  const rows = toolRows(await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), loaded.policy);
   if (options.format === 'json') {
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
-    io.stdout.write(renderTable(rows, loaded.policy, new Chalk({ level: (io.stdout as { isTTY?: boolean }).isTTY ? 1 : 0 })));
+    io.stdout.write(renderTable(rows, loaded.policy, colours(io.stdout, io.env)));
   }
   return ExitCode.ok;
 }

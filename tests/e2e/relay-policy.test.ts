@@ -117,12 +117,12 @@ describe('command line mistakes: usage on stderr, exit 2', () => {
     const result = await execa(process.execPath, [cli, ...args], { cwd: root, env: { FORCE_COLOR: '0' }, reject: false, input: '' });
     expect([result.exitCode, result.stdout]).toEqual([2, '']);
     expect(result.stderr).toMatch(/^policy-wrap: /);
-    expect(result.stderr).toMatch(/usage: policy-wrap \[options\] -- <command> \[args\.\.\.\]/);
+    expect(result.stderr).toMatch(/usage: policy-wrap \[options\] \[--\] <command> \[args\.\.\.\]/);
   });
 
-  test('--help goes to stderr and exits 0', async () => {
+  test('--help goes to stdout and exits 0', async () => {
     const result = await execa(process.execPath, [cli, '--help'], { cwd: root, reject: false, input: '' });
-    expect([result.exitCode, result.stdout]).toEqual([0, '']);
-    expect(result.stderr).toMatch(/--max-message-bytes/);
+    expect([result.exitCode, result.stderr]).toEqual([0, '']);
+    expect(result.stdout).toMatch(/--max-message-bytes/);
   });
 });

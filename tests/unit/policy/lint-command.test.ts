@@ -63,10 +63,11 @@ describe('policy-wrap lint (in process)', () => {
     expect(await lint(['--format=json', `${policies}/valid/every-field.json`])).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
   });
 
-  test('colours only on a terminal', async () => {
-    const plain = await lint([`${policies}/duplicate-key.json`]);
+  test('colours only on a terminal (unless FORCE_COLOR or NO_COLOR say otherwise)', async () => {
+    const env = { FORCE_COLOR: undefined, NO_COLOR: undefined };
+    const plain = await lint([`${policies}/duplicate-key.json`], undefined, { env });
     expect(plain.stderr).not.toMatch(/\u001b\[/);
-    const coloured = await lint([`${policies}/duplicate-key.json`], undefined, { tty: true });
+    const coloured = await lint([`${policies}/duplicate-key.json`], undefined, { tty: true, env });
     expect(coloured.stderr).toMatch(/\u001b\[/);
   });
 
