@@ -1,17 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { Chalk } from 'chalk';
-import { CommanderError } from 'commander';
 import { noAuditSink, openAuditSink, type AuditSink } from '../audit/sink.js';
 import { createPolicyGate } from '../enforce/policy-gate.js';
-import { ExitCode, PolicyWrapError } from '../errors.js';
+import { ExitCode } from '../errors.js';
 import { Limiter } from '../limits/limiter.js';
-import { openStore } from '../limits/open-store.js';
-import { systemClock, type LimitStore } from '../limits/types.js';
+import { DeferredStore } from '../limits/deferred-store.js';
+import { errorMessage } from '../limits/error-message.js';
+import { systemClock } from '../limits/types.js';
 import { formatProblem, loadPolicyFile, type CompiledPolicy, type Problem } from '../policy/index.js';
 import { runSession } from '../proxy/session.js';
+import { splitAtCommand } from './argv.js';
+import { runCommand, sayer, type Say } from './command.js';
+import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';
 import { serverEnvironment, unsafeToWatch } from './policy-permissions.js';
 import { watchPolicyFile } from './policy-watch.js';
+import { checkedStateSpec } from './state-option.js';
 import { grantOf, policyPath, WRAP_USAGE, wrapProgram, type WrapOptions } from './wrap-options.js';
 
 /** One line, as MCP hosts show only the start of a server's stderr: the first error and what to do. */
@@ -24,41 +27,26 @@ function startupProblem(problems: readonly Problem[], path: string): string {
   return `${formatProblem(first)}${more}`;
 }
 
-interface Reporter {
-  log(message: string): void;
-  warn(message: string): void;
-  fail(message: string): void;
-}
-
-/** Everything the wrapper says goes to stderr, one line each, prefixed; colour only on a terminal. */
-function reporter(io: CliIo): Reporter {
-  const chalk = new Chalk({ level: io.stderr.isTTY ? 1 : 0 });
-  const prefix = chalk.dim('policy-wrap: ');
-  return {
-    log: (message) => io.stderr.write(`${prefix}${message}\n`),
-    warn: (message) => io.stderr.write(`${prefix}${chalk.yellow(message)}\n`),
-    fail: (message) => io.stderr.write(`${prefix}${chalk.red(message)}\n`),
-  };
-}
-
-function reportProblems(problems: readonly Problem[], say: Reporter): void {
+function reportProblems(problems: readonly Problem[], say: Say): void {
   for (const problem of problems) (problem.severity === 'error' ? say.fail : say.warn)(formatProblem(problem));
 }
 
-export async function wrapCommand(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
-  const say = reporter(io);
-  let options: WrapOptions;
-  try {
-    options = wrapProgram(io, say.fail).parse(own, { from: 'user' }).opts<WrapOptions>();
-  } catch (error) {
-    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
-    throw error;
-  }
+/** `policy-wrap [options] [--] <command> [args...]`: `argv` is everything after the script. */
+export async function wrapCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const say = sayer('policy-wrap', io);
+  return runCommand(say, () => wrap(argv, io, say));
+}
+
+async function wrap(argv: readonly string[], io: CliIo, say: Say): Promise<number> {
+  const cli = wrapProgram(io, say);
+  const { own, command } = splitAtCommand(argv, cli.options);
+  const options = cli.parse(own, { from: 'user' }).opts<WrapOptions>();
   const [file, ...args] = command ?? [];
   if (file === undefined || file === '') {
     say.fail(`missing the server command; usage: ${WRAP_USAGE}`);
     return ExitCode.usage;
   }
+  const state = checkedStateSpec(options.state, io.env);
 
   // Fail closed before anything is spawned: no usable policy, no server.
   const path = policyPath(options, io);
@@ -74,22 +62,15 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
     return ExitCode.usage;
   }
 
-  let audit: AuditSink;
-  let store: LimitStore;
+  const audit: AuditSink = options.audit === undefined ? noAuditSink : openAuditSink(expandHome(options.audit, io.env), io.stderr);
+  let store: DeferredStore;
   try {
-    audit = options.audit === undefined ? noAuditSink : openAuditSink(options.audit, io.stderr);
-  } catch (error) {
-    if (!(error instanceof PolicyWrapError)) throw error;
-    say.fail(`${error.code}: ${error.message}`);
-    return error.exitCode;
-  }
-  try {
-    store = await openStore(options.state, { env: io.env, cwd: io.cwd, redisKeyPrefix: options.statePrefix });
+    // Opened only for a policy with limits: one without never loads SQLite (or Redis).
+    store = new DeferredStore(state, { env: io.env, cwd: io.cwd, redisKeyPrefix: options.statePrefix });
+    if (countsCalls(loaded.policy)) await store.open();
   } catch (error) {
     await audit.close();
-    if (!(error instanceof PolicyWrapError)) throw error;
-    say.fail(`${error.code}: ${error.message}`);
-    return error.exitCode;
+    throw error;
   }
   const limiter = new Limiter({ store, clock: systemClock, failMode: options.stateFail });
 
@@ -105,22 +86,43 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
     auditArguments: options.auditArguments,
     auditFail: options.auditFail,
   });
+  /** Counts reloads, so a reload that waited for the store never replaces a newer one. */
+  let reloads = 0;
   const watcher = options.watch
     ? watchPolicyFile(path, {
         onReload(next, warnings) {
-          const previous = policy;
-          policy = next;
-          reportProblems(warnings, say);
-          say.log(`policy reloaded from ${path}`);
-          gate.policyReplaced(previous);
+          const reload = ++reloads;
+          const apply = (): void => {
+            const previous = policy;
+            policy = next;
+            reportProblems(warnings, say);
+            say.log(`policy reloaded from ${path}`);
+            gate.policyReplaced(previous);
+          };
+          if (store.isOpen || !countsCalls(next)) return apply();
+          // The first limits of the session: the store opens now, and the policy applies once it has.
+          void store.open().then(
+            () => {
+              if (reload === reloads) apply();
+            },
+            (error: unknown) => {
+              if (reload !== reloads) return;
+              const code = (error as { code?: unknown }).code;
+              const what = typeof code === 'string' ? `${code}: ${errorMessage(error)}` : errorMessage(error);
+              say.fail(`the changed policy ${path} has limits and no store can count them (${what}); the previous policy stays in force`);
+            },
+          );
         },
         onRejected(problems) {
+          reloads += 1;
           reportProblems(problems, say);
           say.fail(`the changed policy ${path} was rejected; the previous policy stays in force`);
         },
       })
     : undefined;
 
+  // A person who started the wrapper by hand would otherwise look at a silent terminal.
+  if (io.stdin.isTTY) say.log('waiting for an MCP client on stdin (this is a stdio server: run it from an MCP host, or pipe JSON-RPC in)');
   try {
     return await runSession({
       command: { file, args, env: serverEnvironment(io.env), cwd: io.cwd, stderr: isProcessStderr(io) ? 'inherit' : io.stderr },
@@ -133,6 +135,11 @@ export async function wrapCommand(own: string[], command: string[] | undefined, 
     watcher?.close();
     await Promise.all([limiter.close(), audit.close()]);
   }
+}
+
+/** Whether any call is counted under the policy: only then is a limit store needed. */
+function countsCalls(policy: CompiledPolicy): boolean {
+  return policy.limits.length > 0 || policy.rules.some((rule) => rule.limits.length > 0);
 }
 
 /** The server shares the wrapper's stderr file descriptor when there is a real one to share. */

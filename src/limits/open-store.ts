@@ -21,7 +21,9 @@ export interface OpenStoreOptions extends StateLocationOptions {
  * refusing to start is clearer than refusing every call. Trouble later, a file that stops being
  * writable or a Redis that goes away, fails single calls instead: each acquire throws and the
  * limiter turns that into `store-unavailable`. Redis connects lazily, so an unreachable Redis is
- * found on the first call, not here. Each backend's module loads only when chosen.
+ * found on the first call, not here. Each backend's module loads only when chosen, and SQLite's
+ * native part only when a SQLite store is opened: no SQLite to open it with is PolicyWrapError
+ * state.unavailable (exit 2). deferStore waits until a policy has limits.
  */
 export async function openStore(spec: string | undefined, options: OpenStoreOptions = {}): Promise<LimitStore> {
   const location = resolveStateLocation(spec, options);
@@ -41,6 +43,8 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
         mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
         return new SqliteStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
       } catch (error) {
+        // state.unavailable: no SQLite to open it with; already one line with the fix.
+        if (error instanceof PolicyWrapError) throw error;
         throw new PolicyWrapError(
           'state.open-failed',
           `cannot open the ${describeStateLocation(location)}: ${errorMessage(error)}; choose another with --state or POLICY_WRAP_STATE`,

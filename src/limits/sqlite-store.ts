@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
+import { isBusy, sqliteDriver, type SqliteDatabase, type SqliteDriver } from './sqlite-driver.js';
 import type { Acquisition, Budget, LimitStore, MaybePromise, Ticket } from './types.js';
 
 export interface SqliteStoreOptions {
   /** How long a call waits (without blocking the relay) for another process's write lock before the store counts as unavailable; default 2000 ms. */
   busyTimeoutMs?: number;
+  /** Which SQLite to use; default node:sqlite where Node has it, else better-sqlite3 (see sqliteDriver). */
+  driver?: SqliteDriver;
 }
 
 /** How long SQLite itself may block the event loop waiting for a lock, per attempt. */
@@ -47,7 +49,7 @@ const schema = `
  */
 export class SqliteStore implements LimitStore {
   readonly kind = 'sqlite' as const;
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   private readonly acquireImmediate: (budgets: readonly Budget[], nowMs: number) => Acquisition;
   private readonly releaseImmediate: (ticket: Ticket) => void;
   private readonly busyTimeoutMs: number;
@@ -56,7 +58,8 @@ export class SqliteStore implements LimitStore {
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.busyTimeoutMs = options.busyTimeoutMs ?? 2000;
     createPrivately(path);
-    this.db = new Database(path, { timeout: this.busyTimeoutMs });
+    const driver = options.driver ?? sqliteDriver();
+    this.db = driver.open(path, this.busyTimeoutMs);
     try {
       prepareFile(this.db, Date.now() + this.busyTimeoutMs);
     } catch (error) {
@@ -68,24 +71,22 @@ export class SqliteStore implements LimitStore {
     // between event-loop turns (see whenFree).
     this.db.pragma(`busy_timeout = ${syncWaitMs}`);
 
-    const sql = <P extends unknown[], R = unknown>(text: string) => this.db.prepare<P, R>(text);
-    const prune = sql<[string, number]>('DELETE FROM hits WHERE key = ? AND at <= ?');
-    const countSince = sql<[string, number], number>('SELECT COUNT(*) FROM hits WHERE key = ? AND at > ?').pluck();
-    const nthSince = sql<[string, number, number], number>(
-      'SELECT at FROM hits WHERE key = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?',
-    ).pluck();
-    const addHit = sql<[string, number, string]>('INSERT INTO hits (key, at, ticket) VALUES (?, ?, ?)');
-    const removeHit = sql<[string, string]>('DELETE FROM hits WHERE key = ? AND ticket = ?');
-    const keyCount = sql<[string], number>('SELECT n FROM keys WHERE key = ?').pluck();
-    const setKey = sql<[string, number, number]>(
+    const sql = (text: string) => this.db.prepare(text);
+    const prune = sql('DELETE FROM hits WHERE key = ? AND at <= ?');
+    const countSince = sql('SELECT COUNT(*) FROM hits WHERE key = ? AND at > ?');
+    const nthSince = sql('SELECT at FROM hits WHERE key = ? AND at > ? ORDER BY at LIMIT 1 OFFSET ?');
+    const addHit = sql('INSERT INTO hits (key, at, ticket) VALUES (?, ?, ?)');
+    const removeHit = sql('DELETE FROM hits WHERE key = ? AND ticket = ?');
+    const keyCount = sql('SELECT n FROM keys WHERE key = ?');
+    const setKey = sql(
       'INSERT INTO keys (key, n, expires) VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE SET n = excluded.n, expires = max(expires, excluded.expires)',
     );
-    const setKeyCount = sql<[number, string]>('UPDATE keys SET n = ? WHERE key = ?');
-    const subtractFromKey = sql<[number, string]>('UPDATE keys SET n = n - ? WHERE key = ?');
-    const sweepHits = sql<[number]>('DELETE FROM hits WHERE key IN (SELECT key FROM keys WHERE expires <= ?)');
-    const sweepKeys = sql<[number]>('DELETE FROM keys WHERE expires <= ?');
+    const setKeyCount = sql('UPDATE keys SET n = ? WHERE key = ?');
+    const subtractFromKey = sql('UPDATE keys SET n = n - ? WHERE key = ?');
+    const sweepHits = sql('DELETE FROM hits WHERE key IN (SELECT key FROM keys WHERE expires <= ?)');
+    const sweepKeys = sql('DELETE FROM keys WHERE expires <= ?');
 
-    const acquire = this.db.transaction((budgets: readonly Budget[], nowMs: number): Acquisition => {
+    this.acquireImmediate = this.db.immediate((budgets: readonly Budget[], nowMs: number): Acquisition => {
       if (nowMs >= this.nextSweepMs) {
         this.nextSweepMs = nowMs + sweepEveryMs;
         sweepHits.run(nowMs);
@@ -95,21 +96,21 @@ export class SqliteStore implements LimitStore {
       // After pruning by its longest window, every row left for a key is in that window.
       const inLongestWindow = new Map<string, number>();
       for (const [key, windowMs] of windows) {
-        const pruned = prune.run(key, windowStart(nowMs, windowMs)).changes;
-        const n = (keyCount.get(key) ?? 0) - pruned;
+        const pruned = prune.run(key, windowStart(nowMs, windowMs));
+        const n = (keyCount.number(key) ?? 0) - pruned;
         if (pruned > 0) setKeyCount.run(n, key);
         inLongestWindow.set(key, n);
       }
       const used = budgets.map((budget) =>
         budget.windowMs === windows.get(budget.key)
           ? (inLongestWindow.get(budget.key) ?? 0)
-          : (countSince.get(budget.key, windowStart(nowMs, budget.windowMs)) ?? 0),
+          : (countSince.number(budget.key, windowStart(nowMs, budget.windowMs)) ?? 0),
       );
       const blockedIndex = budgets.findIndex((budget, i) => (used[i] ?? 0) >= budget.max);
       const blocked = budgets[blockedIndex];
       if (blocked) {
         const over = (used[blockedIndex] ?? 0) - blocked.max;
-        const entry = blocked.max > 0 ? nthSince.get(blocked.key, windowStart(nowMs, blocked.windowMs), over) : undefined;
+        const entry = blocked.max > 0 ? nthSince.number(blocked.key, windowStart(nowMs, blocked.windowMs), over) : undefined;
         return { admitted: false, blockedIndex, retryAfterMs: retryAfterMs(blocked, nowMs, entry), used };
       }
       const id = randomUUID();
@@ -119,14 +120,12 @@ export class SqliteStore implements LimitStore {
       }
       return { admitted: true, ticket: { id, keys: [...windows.keys()], atMs: nowMs }, used: used.map((n) => n + 1) };
     });
-    const release = this.db.transaction((ticket: Ticket) => {
+    this.releaseImmediate = this.db.immediate((ticket: Ticket) => {
       for (const key of ticket.keys) {
-        const removed = removeHit.run(key, ticket.id).changes;
+        const removed = removeHit.run(key, ticket.id);
         if (removed > 0) subtractFromKey.run(removed, key);
       }
     });
-    this.acquireImmediate = acquire.immediate;
-    this.releaseImmediate = release.immediate;
   }
 
   acquire(budgets: readonly Budget[], nowMs: number): MaybePromise<Acquisition> {
@@ -172,12 +171,12 @@ export class SqliteStore implements LimitStore {
  * moment race to switch it, and SQLite answers the losers SQLITE_BUSY at once instead of waiting
  * for the busy timeout, so this retries until the deadline.
  */
-function prepareFile(db: Database.Database, deadline: number): void {
+function prepareFile(db: SqliteDatabase, deadline: number): void {
   for (;;) {
     try {
-      if (db.pragma('journal_mode', { simple: true }) !== 'wal') db.pragma('journal_mode = WAL');
+      if (db.pragma('journal_mode') !== 'wal') db.pragma('journal_mode = WAL');
       db.pragma('synchronous = NORMAL');
-      db.transaction(() => createSchema(db)).immediate();
+      db.immediate(() => createSchema(db))();
       return;
     } catch (error) {
       if (!isBusy(error) || Date.now() >= deadline) throw error;
@@ -202,13 +201,8 @@ function createPrivately(path: string): void {
   }
 }
 
-function isBusy(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-function createSchema(db: Database.Database): void {
-  const version = db.pragma('user_version', { simple: true });
+function createSchema(db: SqliteDatabase): void {
+  const version = db.pragma('user_version');
   if (version === schemaVersion) return;
   if (version !== 0) {
     throw new Error(`the file holds counters of another policy-wrap version (schema ${String(version)}, expected ${schemaVersion})`);
