@@ -4,7 +4,7 @@ import { createPolicyGate } from '../enforce/policy-gate.js';
 import { ExitCode } from '../errors.js';
 import { Limiter } from '../limits/limiter.js';
 import { DeferredStore } from '../limits/deferred-store.js';
-import { errorMessage } from '../limits/error-message.js';
+import { errorMessage } from '../shared/values.js';
 import { systemClock } from '../limits/types.js';
 import { formatProblem, loadPolicyFile, type CompiledPolicy, type Problem } from '../policy/index.js';
 import { runSession } from '../proxy/session.js';

@@ -1,4 +1,4 @@
-import { errorMessage } from './error-message.js';
+import { errorMessage, isPromiseLike } from '../shared/values.js';
 import { systemClock, type Acquisition, type Budget, type Clock, type LimitStore, type MaybePromise, type Ticket } from './types.js';
 
 /** What to do with a call when the store cannot count it: refuse it (closed) or let it through uncounted (open). */
@@ -95,6 +95,3 @@ function unavailableMessage(error: unknown): string {
 }
 
 /** Asynchronous stores answer with promises; a thenable check holds across realms. */
-function isPromiseLike<T>(value: MaybePromise<T>): value is Promise<T> {
-  return typeof (value as { then?: unknown } | null)?.then === 'function';
-}

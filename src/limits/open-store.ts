@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PolicyWrapError } from '../errors.js';
-import { errorMessage } from './error-message.js';
+import { errorMessage } from '../shared/values.js';
 import type { RedisTime } from './redis-store.js';
 import { describeStateLocation, resolveStateLocation, type StateLocationOptions } from './state-location.js';
 import type { LimitStore } from './types.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { longestWindowByKey } from './budgets.js';
-import { errorMessage } from './error-message.js';
+import { errorMessage } from '../shared/values.js';
 import type { Acquisition, Budget, LimitStore, Ticket } from './types.js';
 
 /**

@@ -1,5 +1,5 @@
 import { PolicyWrapError } from '../errors.js';
-import { errorMessage } from './error-message.js';
+import { errorMessage } from '../shared/values.js';
 import { betterSqliteDriver } from './sqlite-better.js';
 import { builtinSqliteDriver } from './sqlite-builtin.js';
 
