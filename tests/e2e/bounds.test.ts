@@ -98,9 +98,9 @@ describe(`tool names over ${MAX_TOOL_NAME_LENGTH} characters`, () => {
     await finish(wrapper);
   });
 
-  const linux = existsSync('/proc/self/status') ? test : test.skip;
-  linux('300 calls with distinct 1 MiB names are each refused and do not grow the wrapper\'s memory much', async () => {
+  test('300 calls with distinct 1 MiB names are each refused and do not grow the wrapper\'s memory much', async () => {
     audits += 1;
+    if (!existsSync('/proc/self/status')) throw new Error('this test reads the wrapper\'s memory from /proc: it needs Linux');
     const audit = join(tmp.dir, `audit-${audits}.jsonl`);
     const wrapper = wrap(['--audit', audit]);
     wrapper.send({ jsonrpc: '2.0', id: 'ready', method: 'ping' });

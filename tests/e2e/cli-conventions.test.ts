@@ -17,7 +17,8 @@ const echo = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'ech
 
 /** The environment without anything that decides colour or a policy, plus `extra`. */
 function envWith(extra: Record<string, string> = {}): Record<string, string> {
-  const { FORCE_COLOR: _force, NO_COLOR: _no, POLICY_WRAP_POLICY: _policy, ...rest } = process.env;
+  // CI runners set CI, which makes colour detection (supports-color) turn colour off even on a terminal.
+  const { FORCE_COLOR: _force, NO_COLOR: _no, POLICY_WRAP_POLICY: _policy, CI: _ci, ...rest } = process.env;
   const base = Object.fromEntries(Object.entries(rest).filter((entry): entry is [string, string] => entry[1] !== undefined));
   return { ...base, ...extra };
 }
@@ -115,7 +116,10 @@ describe('colour follows FORCE_COLOR and NO_COLOR', () => {
   });
 
   // On a terminal (a pty from util-linux `script`), where colour is on by default.
-  const hasScript = spawnSync('script', ['--version']).status === 0;
+  // util-linux's script gives the CLI a real terminal; without it these tests fail, never skip.
+  const requireScript = (): void => {
+    if (spawnSync('script', ['--version']).status !== 0) throw new Error('these tests need util-linux `script` (Debian: bsdutils) to run the CLI on a terminal');
+  };
   const onTerminal = (env: Record<string, string>) =>
     execa('script', ['-qec', [process.execPath, cli, ...bad].map((arg) => `'${arg}'`).join(' '), '/dev/null'], {
       cwd: root,
@@ -124,14 +128,16 @@ describe('colour follows FORCE_COLOR and NO_COLOR', () => {
       reject: false,
       input: '',
     });
-  (hasScript ? test : test.skip)('on a terminal: colour by default, none with NO_COLOR', async () => {
+  test('on a terminal: colour by default, none with NO_COLOR', async () => {
+    requireScript();
     expect((await onTerminal({})).stdout).toMatch(ansi);
     const plain = await onTerminal({ NO_COLOR: '1' });
     expect(plain.stdout).toContain('policy.duplicate-key');
     expect(plain.stdout).not.toMatch(ansi);
   });
 
-  (hasScript ? test : test.skip)('stdin on a terminal: one line saying the wrapper waits for an MCP client', async () => {
+  test('stdin on a terminal: one line saying the wrapper waits for an MCP client', async () => {
+    requireScript();
     const policy = writePolicy(tmp.dir, { version: '1', default: 'deny' }, 'tty-policy.json');
     const command = [process.execPath, cli, '--policy', policy, '--state', 'memory', process.execPath, '-e', 'setTimeout(() => {}, 200)'];
     const result = await execa('script', ['-qec', command.map((arg) => `'${arg}'`).join(' '), '/dev/null'], {
