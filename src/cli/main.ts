@@ -10,6 +10,7 @@ const subcommands: Record<string, () => Promise<Subcommand>> = {
   lint: async () => (await import('./lint.js')).lintCommand,
   init: async () => (await import('./init.js')).initCommand,
   tools: async () => (await import('./tools.js')).toolsCommand,
+  explain: async () => (await import('./explain.js')).explainCommand,
 };
 
 function subcommand(name: string | undefined): (() => Promise<Subcommand>) | undefined {

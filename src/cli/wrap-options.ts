@@ -27,7 +27,7 @@ export function wrapProgram(io: CliIo, say: Say): Command {
     usage: '[options] [--] <command> [args...]',
     description:
       'Run an MCP stdio server behind a per-tool policy. The server command starts at the first argument that is ' +
-      'not one of these options (or after --).\n\nOther commands: policy-wrap lint | init | tools | help [command].',
+      'not one of these options (or after --).\n\nOther commands: policy-wrap lint | init | tools | explain | help [command].',
     io,
     say,
   })

@@ -1,6 +1,6 @@
 import { openStore, type OpenStoreOptions } from './open-store.js';
 import { resolveStateLocation } from './state-location.js';
-import type { Acquisition, Budget, LimitStore, MaybePromise, Ticket } from './types.js';
+import type { Acquisition, Budget, LimitStore, MaybePromise, Peek, Ticket } from './types.js';
 
 /**
  * A store opened only once something needs counting, so a policy without limits never loads
@@ -48,6 +48,12 @@ export class DeferredStore implements LimitStore {
 
   release(ticket: Ticket): MaybePromise<void> {
     return this.opened().release(ticket);
+  }
+
+  peek(budgets: readonly Budget[], nowMs: number): MaybePromise<Peek> {
+    const store = this.opened();
+    if (store.peek === undefined) throw new Error(`the ${this.kind} limit store cannot be read without counting`);
+    return store.peek(budgets, nowMs);
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
-import type { Acquisition, Budget, LimitStore, Ticket } from './types.js';
+import type { Acquisition, Budget, LimitStore, Peek, Ticket } from './types.js';
 
 /**
  * Admission times of one key, oldest first, with the ticket that made each. Entries leave from the
@@ -119,6 +119,19 @@ export class MemoryStore implements LimitStore {
     }
     this.sweep(nowMs);
     return { admitted: true, ticket: { id: String(ticket), keys: [...windows.keys()], atMs: nowMs }, used: used.map((n) => n + 1) };
+  }
+
+  peek(budgets: readonly Budget[], nowMs: number): Peek {
+    const used: number[] = [];
+    const retry: number[] = [];
+    for (const budget of budgets) {
+      const log = this.logs.get(budget.key);
+      const first = log?.firstAfter(windowStart(nowMs, budget.windowMs)) ?? 0;
+      const n = log ? log.countFrom(first) : 0;
+      used.push(n);
+      retry.push(n < budget.max ? 0 : retryAfterMs(budget, nowMs, log?.timeAt(first + n - budget.max)));
+    }
+    return { used, retryAfterMs: retry };
   }
 
   release(ticket: Ticket): void {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { longestWindowByKey } from './budgets.js';
+import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
+import { maskedRedisUrl } from '../shared/redis-url.js';
 import { errorMessage } from '../shared/values.js';
-import type { Acquisition, Budget, LimitStore, Ticket } from './types.js';
+import type { Acquisition, Budget, LimitStore, Peek, Ticket } from './types.js';
 
 /**
  * Whose clock places admissions in their windows.
@@ -114,7 +115,7 @@ export class RedisStore implements LimitStore {
   constructor(options: RedisStoreOptions) {
     this.keyPrefix = options.keyPrefix ?? 'policy-wrap:';
     this.time = options.time ?? 'server';
-    this.where = describeRedisUrl(options.url);
+    this.where = maskedRedisUrl(options.url);
     const client = new Redis(options.url, {
       lazyConnect: true,
       connectTimeout: options.connectTimeoutMs ?? 1000,
@@ -164,6 +165,27 @@ export class RedisStore implements LimitStore {
     await this.client.policyWrapRelease(ticket.keys.length, ...ticket.keys.map((key) => this.keyPrefix + key), ticket.id);
   }
 
+  /**
+   * What the acquire script would find, read with ZCOUNT and ZRANGEBYSCORE over the same keys and
+   * the same clock, writing nothing. Not atomic: counts may move between the reads.
+   */
+  async peek(budgets: readonly Budget[], nowMs: number): Promise<Peek> {
+    await this.ready();
+    const now = this.time === 'server' ? serverMs(await this.client.time()) : nowMs;
+    const since = (budget: Budget): string => `(${windowStart(now, budget.windowMs)}`;
+    const used = await Promise.all(budgets.map((budget) => this.client.zcount(this.keyPrefix + budget.key, since(budget), '+inf')));
+    const retry = await Promise.all(
+      budgets.map(async (budget, i) => {
+        const n = used[i] ?? 0;
+        if (n < budget.max) return 0;
+        if (budget.max <= 0) return retryAfterMs(budget, now, undefined);
+        const entry = await this.client.zrangebyscore(this.keyPrefix + budget.key, since(budget), '+inf', 'WITHSCORES', 'LIMIT', n - budget.max, 1);
+        return retryAfterMs(budget, now, entry[1] === undefined ? undefined : Number(entry[1]));
+      }),
+    );
+    return { used, retryAfterMs: retry };
+  }
+
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -192,13 +214,7 @@ export class RedisStore implements LimitStore {
   }
 }
 
-/** host:port/db of a Redis URL, without the password, for messages. */
-function describeRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    const db = parsed.pathname.length > 1 ? parsed.pathname : '';
-    return `${parsed.hostname}:${parsed.port || '6379'}${db}`;
-  } catch {
-    return 'an invalid URL';
-  }
+/** Redis TIME ([seconds, microseconds]) in milliseconds, as the acquire script computes it. */
+function serverMs([seconds, micros]: readonly (string | number)[]): number {
+  return Number(seconds) * 1000 + Math.floor(Number(micros ?? 0) / 1000);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
 import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
 import { isBusy, sqliteDriver, type SqliteDatabase, type SqliteDriver } from './sqlite-driver.js';
-import type { Acquisition, Budget, LimitStore, MaybePromise, Ticket } from './types.js';
+import type { Acquisition, Budget, LimitStore, MaybePromise, Peek, Ticket } from './types.js';
 
 export interface SqliteStoreOptions {
   /** How long a call waits (without blocking the relay) for another process's write lock before the store counts as unavailable; default 2000 ms. */
@@ -52,6 +52,7 @@ export class SqliteStore implements LimitStore {
   private readonly db: SqliteDatabase;
   private readonly acquireImmediate: (budgets: readonly Budget[], nowMs: number) => Acquisition;
   private readonly releaseImmediate: (ticket: Ticket) => void;
+  private readonly peekNow: (budgets: readonly Budget[], nowMs: number) => Peek;
   private readonly busyTimeoutMs: number;
   private nextSweepMs = Number.NEGATIVE_INFINITY;
 
@@ -120,6 +121,17 @@ export class SqliteStore implements LimitStore {
       }
       return { admitted: true, ticket: { id, keys: [...windows.keys()], atMs: nowMs }, used: used.map((n) => n + 1) };
     });
+    // Reads only: no pruning, no sweep, so it takes no write lock (WAL readers never wait for writers).
+    this.peekNow = (budgets, nowMs) => {
+      const used = budgets.map((budget) => countSince.number(budget.key, windowStart(nowMs, budget.windowMs)) ?? 0);
+      const retry = budgets.map((budget, i) => {
+        const n = used[i] ?? 0;
+        if (n < budget.max) return 0;
+        const entry = budget.max > 0 ? nthSince.number(budget.key, windowStart(nowMs, budget.windowMs), n - budget.max) : undefined;
+        return retryAfterMs(budget, nowMs, entry);
+      });
+      return { used, retryAfterMs: retry };
+    };
     this.releaseImmediate = this.db.immediate((ticket: Ticket) => {
       for (const key of ticket.keys) {
         const removed = removeHit.run(key, ticket.id);
@@ -134,6 +146,10 @@ export class SqliteStore implements LimitStore {
 
   release(ticket: Ticket): MaybePromise<void> {
     return this.whenFree(() => this.releaseImmediate(ticket));
+  }
+
+  peek(budgets: readonly Budget[], nowMs: number): MaybePromise<Peek> {
+    return this.whenFree(() => this.peekNow(budgets, nowMs));
   }
 
   /**

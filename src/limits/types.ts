@@ -31,6 +31,13 @@ export type Acquisition =
 
 export type MaybePromise<T> = T | Promise<T>;
 
+/** What `peek` sees: per budget given, the calls counted in its window and, when it is full, how long until it has room. */
+export interface Peek {
+  used: number[];
+  /** 0 for a budget with room */
+  retryAfterMs: number[];
+}
+
 /**
  * Where counts live. `acquire` is one atomic check-and-count over all budgets: either every budget
  * has room and the call is counted in each, or nothing is counted. Synchronous stores may return
@@ -41,6 +48,11 @@ export interface LimitStore {
   acquire(budgets: readonly Budget[], nowMs: number): MaybePromise<Acquisition>;
   /** Refund an admission whose call never reached the server. */
   release(ticket: Ticket): MaybePromise<void>;
+  /**
+   * Reads what `acquire` would find, counting nothing and pruning nothing. Every store here has
+   * it; optional so that stand-in stores (tests) need not.
+   */
+  peek?(budgets: readonly Budget[], nowMs: number): MaybePromise<Peek>;
   close(): Promise<void>;
 }
 

@@ -1,0 +1,258 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import type { ChalkInstance } from 'chalk';
+import { Option, type Command } from 'commander';
+import { ExitCode, PolicyWrapError } from '../errors.js';
+import { openStore } from '../limits/open-store.js';
+import { resolveStateLocation } from '../limits/state-location.js';
+import type { LimitStore, Peek } from '../limits/types.js';
+import { evaluate, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
+import { errorMessage } from '../shared/values.js';
+import { colours } from './colour.js';
+import { createProgram, runCommand, sayer, type Say } from './command.js';
+import type { CliIo } from './io.js';
+import { checkedStateSpec } from './state-option.js';
+import { grantOf, policyPath } from './wrap-options.js';
+
+const USAGE = 'policy-wrap explain [--policy <file>] [--state <where>] [--grant <name>] [--format text|json] <tool> [arguments-json]';
+
+interface ExplainOptions {
+  policy?: string;
+  state?: string;
+  statePrefix?: string;
+  grant?: string;
+  format: 'text' | 'json';
+}
+
+export type ExplainDecision = 'allow' | 'deny' | 'hidden' | 'limited';
+
+export interface ExplainedBudget {
+  counter: string;
+  /** pointer of the limit */
+  rule: string;
+  scope: BudgetClaim['scope'];
+  description: string;
+  /** calls counted in the window now; this call is not counted */
+  used: number;
+  max: number;
+  windowMs: number;
+  /** 0 while the budget has room */
+  retryAfterMs: number;
+}
+
+/** What `--format json` prints. */
+export interface Explanation {
+  tool: string;
+  decision: ExplainDecision;
+  /** whether the wrapper would send the call on to the server (monitor mode forwards refusals too) */
+  forwarded: boolean;
+  /** JSON Pointer of what decided, or "(default)" */
+  rule: string;
+  reason: string | null;
+  violations: string[];
+  budgets: ExplainedBudget[];
+  notes: string[];
+}
+
+function program(io: CliIo, say: Say): Command {
+  return createProgram({
+    name: 'policy-wrap explain',
+    usage: '[--policy <file>] [--state <where>] [--grant <name>] [--format text|json] <tool> [arguments-json]',
+    description:
+      'Say what the policy would do with one tools/call, without a server: allow, deny, hidden or limited, the rule ' +
+      'that decides, what is wrong with the arguments, and each budget the call would take with its current use, ' +
+      'read from the counter store. Nothing is counted.',
+    io,
+    say,
+  })
+    .argument('<tool>', 'the tool name')
+    .argument('[arguments-json]', 'the call\'s arguments, a JSON object (default {})')
+    .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
+    .option('--state <where>', 'where counters live, as for the wrapper: memory, a SQLite file or redis://… (default: $POLICY_WRAP_STATE, else the default SQLite file)')
+    .option('--state-prefix <prefix>', 'prefix of every Redis key (default "policy-wrap:")')
+    .option('-g, --grant <name>', 'whose `scope: "grant"` budgets to read (default: $POLICY_WRAP_GRANT, else "default")')
+    .addOption(new Option('--format <format>', 'lines for people, or a JSON object for scripts').choices(['text', 'json']).default('text'))
+    .addHelpText('after', '\nExit codes: 0 the call would be forwarded, 1 it would be refused, 2 bad usage, a policy with errors, or a store that cannot be read.');
+}
+
+/** `policy-wrap explain [--policy file] [--state where] [--grant name] [--format text|json] <tool> [arguments-json]` */
+export async function explainCommand(own: string[], command: string[] | undefined, io: CliIo): Promise<number> {
+  const say = sayer('policy-wrap explain', io);
+  return runCommand(say, () => explain(own, command, io, say));
+}
+
+async function explain(own: string[], command: string[] | undefined, io: CliIo, say: Say): Promise<number> {
+  const cli = program(io, say).parse(own, { from: 'user' });
+  const options = cli.opts<ExplainOptions>();
+  const [tool, argumentsText] = cli.processedArgs as [string, string | undefined];
+  if (command !== undefined) {
+    say.fail(`explain starts no server: nothing goes after --; usage: ${USAGE}`);
+    return ExitCode.usage;
+  }
+  const args = parseArguments(argumentsText);
+  if (typeof args === 'string') {
+    say.fail(`${args}; usage: ${USAGE}`);
+    return ExitCode.usage;
+  }
+  const state = checkedStateSpec(options.state, io.env);
+
+  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
+  const loaded = loadPolicyFile(policyPath(options, io), named);
+  if (!loaded.ok) {
+    for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem)}\n`);
+    say.fail(`${named} cannot be used; fix the problems above (policy-wrap lint ${named} lists them too)`);
+    return ExitCode.usage;
+  }
+
+  const explanation = await explainCall(loaded.policy, { tool, arguments: args, grant: grantOf(options, io) }, () =>
+    openReadable(state, options.statePrefix, io),
+  );
+  if (options.format === 'json') io.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
+  else io.stdout.write(renderExplanation(explanation, colours(io.stdout, io.env)));
+  return explanation.forwarded ? ExitCode.ok : ExitCode.problems;
+}
+
+/** The arguments object, or what is wrong with the text. */
+function parseArguments(text: string | undefined): Record<string, unknown> | string {
+  if (text === undefined) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    return `arguments-json is not JSON (${errorMessage(error)})`;
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return 'arguments-json must be a JSON object, like {"limit": 10}';
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The store to read counts from, or undefined when there is nothing to read: a memory store
+ * starts empty, and a SQLite file that does not exist is not created just to find it empty.
+ */
+async function openReadable(spec: string | undefined, prefix: string | undefined, io: CliIo): Promise<LimitStore | undefined> {
+  const location = resolveStateLocation(spec, { env: io.env, cwd: io.cwd });
+  if (location.kind === 'memory') return undefined;
+  if (location.kind === 'sqlite' && !existsSync(location.path)) return undefined;
+  return openStore(spec, { env: io.env, cwd: io.cwd, redisKeyPrefix: prefix });
+}
+
+interface ExplainCall {
+  tool: string;
+  arguments: Record<string, unknown>;
+  grant: string;
+}
+
+/**
+ * Decides the call as the wrapper would, reading (never counting) the budgets it would take.
+ * `openReader` is called only when some budget outlives a session.
+ */
+export async function explainCall(
+  policy: CompiledPolicy,
+  call: ExplainCall,
+  openReader: () => Promise<LimitStore | undefined>,
+  nowMs = Date.now(),
+): Promise<Explanation> {
+  const notes: string[] = [];
+  const monitor = policy.mode === 'monitor';
+  if (policy.inputSchema === 'enforce') {
+    notes.push("input_schema is \"enforce\": the wrapper also checks the arguments against the tool's advertised input schema, which needs the server; not checked here");
+  }
+  // The advertised schema is the server's to give; here it is taken as accepting anything.
+  const decision = evaluate(policy, { ...call, session: randomUUID(), advertisedSchema: { ok: true, check: () => [] } });
+  if (monitor) notes.push('monitor mode: nothing is blocked; a refusal is only recorded and the call is forwarded anyway');
+
+  if (decision.outcome === 'deny') {
+    return {
+      tool: call.tool,
+      decision: decision.hidden && !monitor ? 'hidden' : 'deny',
+      forwarded: monitor,
+      rule: decision.rule,
+      reason: decision.reason,
+      violations: decision.violations ?? [],
+      budgets: [],
+      notes,
+    };
+  }
+
+  const peek = await readBudgets(decision.budgets, openReader, nowMs, notes);
+  const budgets = decision.budgets.map((claim, index): ExplainedBudget => ({
+    counter: claim.counter,
+    rule: claim.rule,
+    scope: claim.scope,
+    description: claim.description,
+    used: peek.used[index] ?? 0,
+    max: claim.max,
+    windowMs: claim.windowMs,
+    retryAfterMs: peek.retryAfterMs[index] ?? 0,
+  }));
+  const full = budgets.find((budget) => budget.used >= budget.max);
+  if (full === undefined) {
+    return { tool: call.tool, decision: 'allow', forwarded: true, rule: decision.rule, reason: null, violations: [], budgets, notes };
+  }
+  return {
+    tool: call.tool,
+    decision: 'limited',
+    forwarded: monitor,
+    rule: full.rule,
+    reason: `${full.description}; retry in ${Math.max(1, Math.ceil(full.retryAfterMs / 1000))} s`,
+    violations: [],
+    budgets,
+    notes,
+  };
+}
+
+/** Current use of each budget; session budgets read as a new session's (0 used). */
+async function readBudgets(claims: readonly BudgetClaim[], openReader: () => Promise<LimitStore | undefined>, nowMs: number, notes: string[]): Promise<Peek> {
+  const fresh = (claim: BudgetClaim): number => (claim.max <= 0 ? claim.windowMs : 0);
+  const used = claims.map(() => 0);
+  const retryAfterMs = claims.map(fresh);
+  const stored = claims.map((claim, index) => ({ claim, index })).filter(({ claim }) => claim.scope !== 'session');
+  if (claims.some((claim) => claim.scope === 'session')) notes.push('session-scoped budgets are shown as for a new session: 0 used');
+  if (stored.length === 0) return { used, retryAfterMs };
+
+  let store: LimitStore | undefined;
+  try {
+    store = await openReader();
+    if (store === undefined) return { used, retryAfterMs };
+    if (store.peek === undefined) throw new Error(`the ${store.kind} store cannot be read without counting`);
+    const read = await store.peek(stored.map(({ claim }) => claim), nowMs);
+    stored.forEach(({ index }, i) => {
+      used[index] = read.used[i] ?? 0;
+      retryAfterMs[index] = read.retryAfterMs[i] ?? 0;
+    });
+    return { used, retryAfterMs };
+  } catch (error) {
+    if (error instanceof PolicyWrapError) throw error;
+    throw new PolicyWrapError('explain.state-unreadable', `cannot read the counters: ${errorMessage(error)}; check --state or POLICY_WRAP_STATE`, { cause: error });
+  } finally {
+    await store?.close();
+  }
+}
+
+const paint: Record<ExplainDecision, (chalk: ChalkInstance, text: string) => string> = {
+  allow: (chalk, text) => chalk.green(text),
+  limited: (chalk, text) => chalk.yellow(text),
+  deny: (chalk, text) => chalk.red(text),
+  hidden: (chalk, text) => chalk.dim.red(text),
+};
+
+/** A few lines, labels padded before colouring so the layout is the same with and without colour. */
+export function renderExplanation(explanation: Explanation, chalk: ChalkInstance): string {
+  const rows: [string, string][] = [
+    ['decision', `${paint[explanation.decision](chalk, explanation.decision)}${explanation.forwarded ? '' : chalk.dim(' (refused)')}`],
+    ['tool', explanation.tool],
+    ['rule', explanation.rule],
+  ];
+  if (explanation.reason !== null) rows.push(['reason', explanation.reason]);
+  for (const violation of explanation.violations) rows.push(['violation', chalk.red(violation)]);
+  const usedWidth = Math.max(0, ...explanation.budgets.map((budget) => `${budget.used}/${budget.max}`.length));
+  for (const budget of explanation.budgets) {
+    const count = `${budget.used}/${budget.max}`.padEnd(usedWidth);
+    const full = budget.used >= budget.max;
+    const retry = full ? `, retry in ${Math.max(1, Math.ceil(budget.retryAfterMs / 1000))} s` : '';
+    rows.push(['budget', `${full ? chalk.yellow(count) : count}  ${budget.description} (counter ${budget.counter}, ${budget.scope}${retry})`]);
+  }
+  for (const note of explanation.notes) rows.push(['note', chalk.dim(note)]);
+  const width = Math.max(...rows.map(([label]) => label.length));
+  return `${rows.map(([label, text]) => `${chalk.bold(label.padEnd(width))}  ${text}`).join('\n')}\n`;
+}
