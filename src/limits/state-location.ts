@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import envPaths from 'env-paths';
 import { PolicyWrapError } from '../errors.js';
+import { maskedRedisUrl } from '../shared/redis-url.js';
 
 /** Where counts live, as chosen by `--state`, POLICY_WRAP_STATE, or the default. */
 export type StateLocation = { kind: 'memory' } | { kind: 'sqlite'; path: string } | { kind: 'redis'; url: string };
@@ -52,11 +53,8 @@ export function describeStateLocation(location: StateLocation): string {
       return 'memory (this process only)';
     case 'sqlite':
       return `SQLite file ${location.path}`;
-    case 'redis': {
-      const url = new URL(location.url);
-      if (url.password) url.password = '***';
-      return `Redis ${url.toString()}`;
-    }
+    case 'redis':
+      return `Redis ${maskedRedisUrl(location.url)}`;
   }
 }
 
@@ -65,14 +63,13 @@ function checkedRedisUrl(spec: string): string {
   try {
     url = new URL(spec);
   } catch {
-    throw new PolicyWrapError('state.invalid-spec', `state URL "${spec}" is not a valid URL; use redis://host:port[/db]`);
+    throw new PolicyWrapError('state.invalid-spec', `state URL "${maskedRedisUrl(spec)}" is not a valid URL; use redis://host:port[/db]`);
   }
   const db = url.pathname.replace(/^\//, '');
   if (url.hostname === '' || (db !== '' && !/^\d+$/.test(db))) {
-    if (url.password) url.password = '***';
     throw new PolicyWrapError(
       'state.invalid-spec',
-      `state URL "${url.toString()}" needs a host and at most a database number; use redis://host:port[/db]`,
+      `state URL "${maskedRedisUrl(spec)}" needs a host and at most a database number; use redis://host:port[/db]`,
     );
   }
   return spec;

@@ -101,23 +101,6 @@ export class CompiledPolicy {
   }
 }
 
-/** Compiles a document that passed the schema; throws PolicyCompileError listing every issue. */
-export function compilePolicy(document: PolicyDocument, options: CompileOptions = {}): CompiledPolicy {
-  const result = tryCompilePolicy(document, options);
-  if (!result.ok) throw new PolicyCompileError(result.issues);
-  return result.policy;
-}
-
-export class PolicyCompileError extends Error {
-  readonly issues: readonly CompileIssue[];
-
-  constructor(issues: readonly CompileIssue[]) {
-    super(issues.map((issue) => `${issue.pointer}: ${issue.code}: ${issue.message}`).join('\n'));
-    this.name = 'PolicyCompileError';
-    this.issues = issues;
-  }
-}
-
 /**
  * Compiles what it can and reports every issue. Parts of the document of the wrong shape are
  * skipped, not reported: the schema reports those, and the loader only uses a policy from a

@@ -2,10 +2,8 @@
 export { AdvertisedSchemaCompiler, compileAdvertisedSchemas, type AdvertisedSchemaCheck, type AdvertisedTool } from './advertised.js';
 export type { ArgumentsCheck } from './argument-schemas.js';
 export {
-  compilePolicy,
   CompiledPolicy,
   namespaceOfFile,
-  PolicyCompileError,
   tryCompilePolicy,
   type CompiledLimit,
   type CompiledRule,
@@ -31,7 +29,7 @@ export { canonicalDigest, sha256Hex } from './digest.js';
 export { locateFindings, type Finding } from './findings.js';
 export { JsonSource } from './json-source.js';
 export { lintPolicy } from './lint.js';
-export { loadPolicyFile, loadPolicyOrThrow, loadPolicyText, type LoadResult } from './load.js';
+export { loadPolicyFile, loadPolicyText, type LoadResult } from './load.js';
 export { formatProblem, hasErrors, PolicyLoadError, sortProblems, type Problem } from './problems.js';
 export { policySchemaId, policySchemaUrl, readPolicySchema } from './schema.js';
 export { lintAgainstServer } from './server-lint.js';

@@ -68,16 +68,6 @@ export class JsonSource {
     return { line: low + 1, column: offset - (this.lineStarts[low] ?? 0) + 1 };
   }
 
-  /** The node at `pointer`, the last one where keys repeat (as JSON.parse reads it). */
-  nodeAt(pointer: string): Node | undefined {
-    let node = this.root;
-    for (const segment of parsePointer(pointer)) {
-      if (node === undefined) return undefined;
-      node = childOf(node, segment);
-    }
-    return node;
-  }
-
   /**
    * Position of the key or value named by `pointer`. A pointer that goes past what the document
    * holds (a missing property) falls back to the deepest place that exists.

@@ -4,7 +4,7 @@ import { locateFindings, type Finding } from './findings.js';
 import { JsonSource } from './json-source.js';
 import { lintPolicy } from './lint.js';
 import { isWithin, pointerOf } from './pointer.js';
-import { hasErrors, PolicyLoadError, sortProblems, type Problem } from './problems.js';
+import { hasErrors, sortProblems, type Problem } from './problems.js';
 import { policyValidator } from './schema.js';
 import { readableErrors, type ReadableError } from './schema-messages.js';
 import { didYouMean } from './suggest.js';
@@ -43,13 +43,6 @@ export function loadPolicyFile(path: string, name: string = path): LoadResult {
     return fileProblem(name, 'policy.unreadable', 'the policy file is not UTF-8 text');
   }
   return loadPolicyText(text, name, { defaultNamespace: namespaceOfFile(realPathOf(path)) });
-}
-
-/** Like loadPolicyFile, for start-up: the policy, or a PolicyLoadError carrying every problem. */
-export function loadPolicyOrThrow(path: string): { policy: CompiledPolicy; warnings: Problem[] } {
-  const result = loadPolicyFile(path);
-  if (!result.ok) throw new PolicyLoadError(result.problems);
-  return { policy: result.policy, warnings: result.warnings };
 }
 
 export function loadPolicyText(text: string, fileName: string, options: CompileOptions = {}): LoadResult {

@@ -19,7 +19,6 @@ interface BackMember {
 interface ObjectEnd {
   /** for a key given twice, the last */
   members: Members;
-  count: number;
   /** where the object opens; -1 when that is before these bytes, or they do not read as JSON */
   start: number;
   /** a value opening before these bytes stopped the reading (top level only) */
@@ -35,7 +34,6 @@ interface ObjectEnd {
 export interface Tail {
   /** top-level members after the open one; for a key given twice, the last */
   members: Members;
-  memberCount: number;
   /** inner members of a `result` or `error` that ends among these bytes */
   closedInner: Map<string, Members>;
   bracket: '{' | '[';
@@ -52,9 +50,9 @@ export function readTail(bytes: Buffer): Tail | undefined {
   const reader = new BackwardReader(bytes);
   const close = reader.skipSpace(bytes.length - 1);
   if (bytes[close] !== CLOSE_OBJECT) return undefined;
-  const { members, count, closedInner, open } = reader.objectEnd(close, true);
+  const { members, closedInner, open } = reader.objectEnd(close, true);
   // No open member: the whole object is in view (short enough to scan), or not read as JSON.
-  return open && { members, memberCount: count, closedInner, bracket: open.bracket, inner: open.inner };
+  return open && { members, closedInner, bracket: open.bracket, inner: open.inner };
 }
 
 /**
@@ -77,7 +75,7 @@ export function joinEnvelope(head: OpenMember, tail: Tail): Envelope | undefined
   }
   for (const key of tail.members.keys()) seen.add(key);
   take(tail.members, TOP_LEVEL_MEMBERS);
-  return envelopeOf(values, seen, head.memberCount + tail.memberCount);
+  return envelopeOf(values, seen);
 }
 
 /**
@@ -189,7 +187,7 @@ class BackwardReader {
    */
   objectEnd(close: number, top: boolean): ObjectEnd {
     const bytes = this.bytes;
-    const end: ObjectEnd = { members: new Map(), count: 0, start: -1, closedInner: new Map() };
+    const end: ObjectEnd = { members: new Map(), start: -1, closedInner: new Map() };
     let at = this.skipSpace(close - 1);
     if (bytes[at] === OPEN_OBJECT) {
       end.start = at;
@@ -212,7 +210,6 @@ class BackwardReader {
         if (inner && (key === 'result' || key === 'error') && !end.members.has(key)) end.closedInner.set(key, inner.members);
       } else member = this.scalarMember(at);
       if (member === undefined) return end;
-      end.count += 1;
       if (!end.members.has(member.key)) end.members.set(member.key, member.raw);
       at = member.before;
       if (bytes[at] === OPEN_OBJECT) {

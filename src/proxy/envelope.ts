@@ -13,8 +13,6 @@ export type Envelope =
       wellFormed: true;
       /** top-level `jsonrpc` when it is a string */
       jsonrpc: string | undefined;
-      /** members of the top-level object, each duplicate counted */
-      memberCount: number;
       /** top-level `id`: undefined when absent; 'unreadable' when not a string, number or null */
       id: JsonRpcId | null | 'unreadable' | undefined;
       /** top-level `method` when it is a string */
@@ -44,7 +42,6 @@ export interface OpenMember {
   values: ReadonlyMap<Target, string | undefined>;
   /** top-level keys seen, this one included */
   seen: ReadonlySet<string>;
-  memberCount: number;
 }
 
 const OBJECT = 1;
@@ -96,7 +93,6 @@ export class EnvelopeScanner {
   private key: Capture | undefined;
   private lastKey: string | undefined;
   private member: string | undefined;
-  private memberCount = 0;
   private value: { target: Target; depth: number; capture: Capture } | undefined;
   private readonly values = new Map<Target, string | undefined>();
   private readonly seen = new Set<string>();
@@ -186,7 +182,7 @@ export class EnvelopeScanner {
 
   finish(): Envelope {
     if (this.broken || !this.closed || this.inString) return { wellFormed: false };
-    return envelopeOf(this.values, this.seen, this.memberCount);
+    return envelopeOf(this.values, this.seen);
   }
 
   /**
@@ -202,7 +198,6 @@ export class EnvelopeScanner {
       bracket: bracket === OBJECT ? '{' : '[',
       values: this.values,
       seen: this.seen,
-      memberCount: this.memberCount,
     };
   }
 
@@ -269,7 +264,6 @@ export class EnvelopeScanner {
     const raw = this.key!.text();
     this.key = undefined;
     this.lastKey = raw === undefined ? undefined : decodeKey(raw);
-    if (this.stack.length === 1) this.memberCount += 1;
   }
 
   /** Called at `:`; starts capturing the value when it is one we read. */
@@ -298,7 +292,7 @@ export class EnvelopeScanner {
 }
 
 /** The envelope of an object whose tracked values (raw JSON text) and top-level keys are known. */
-export function envelopeOf(values: ReadonlyMap<Target, string | undefined>, seen: ReadonlySet<string>, memberCount: number): Envelope {
+export function envelopeOf(values: ReadonlyMap<Target, string | undefined>, seen: ReadonlySet<string>): Envelope {
   const read = (target: Target): unknown => {
     const raw = values.get(target);
     if (raw === undefined) return undefined;
@@ -317,7 +311,6 @@ export function envelopeOf(values: ReadonlyMap<Target, string | undefined>, seen
   return {
     wellFormed: true,
     jsonrpc: typeof jsonrpc === 'string' ? jsonrpc : undefined,
-    memberCount,
     id: !seen.has('id') ? undefined : id === null || typeof id === 'string' || typeof id === 'number' ? id : 'unreadable',
     method: typeof method === 'string' ? method : undefined,
     hasMethod: seen.has('method'),
@@ -337,11 +330,4 @@ export function decodeKey(raw: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** The envelope of a whole line already in memory. */
-export function scanEnvelope(bytes: Buffer): Envelope {
-  const scanner = new EnvelopeScanner();
-  scanner.feed(bytes);
-  return scanner.finish();
 }

@@ -51,10 +51,13 @@ export class FromServer {
     this.whole(frame.bytes, frame.shape);
   }
 
-  /** A line held as one buffer: parsed unless long, made free of stray line boundaries. */
+  /**
+   * A line held as one buffer (a short line, or a long one that may hold a stray line boundary):
+   * parsed, made free of stray line boundaries.
+   */
   private whole(bytes: Buffer, known: Shape | undefined): void {
     if (isBlank(bytes)) return;
-    const line = readServerLine(bytes, known?.mayBreak ? Infinity : this.context.scanAboveBytes);
+    const line = readServerLine(bytes);
     if (line === undefined) {
       this.text(bytes, bytes.length);
       return;

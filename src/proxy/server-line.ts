@@ -1,5 +1,5 @@
 import { classifyLine, isId, isObject } from './classify.js';
-import { scanEnvelope, type Envelope } from './envelope.js';
+import type { Envelope } from './envelope.js';
 import type { JsonRpcId } from './jsonrpc.js';
 
 /** What the relay needs to know of a line from the server. */
@@ -18,14 +18,11 @@ export interface ServerLine {
 }
 
 /**
- * Reads a server line: parsed when small, only scanned for its envelope when large (a 16 MB result
- * need not be parsed to learn its id; it is forwarded as it came). Undefined: not JSON-RPC.
+ * Reads a server line held whole, by parsing it. Undefined: not JSON-RPC. Long lines never come
+ * here unparsed: the splitter hands them over as scanned frames (scannedServerLine), and one that
+ * must be read whole (a stray line boundary) is parsed like any other.
  */
-export function readServerLine(bytes: Buffer, scanAboveBytes: number): ServerLine | undefined {
-  return bytes.length > scanAboveBytes ? scannedServerLine(scanEnvelope(bytes), () => bytes) : parsed(bytes);
-}
-
-function parsed(bytes: Buffer): ServerLine | undefined {
+export function readServerLine(bytes: Buffer): ServerLine | undefined {
   const classified = classifyLine(bytes);
   if (classified.kind === 'invalid') return undefined;
   const message = classified.message as unknown as Record<string, unknown>;

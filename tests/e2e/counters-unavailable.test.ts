@@ -76,7 +76,7 @@ describe('a Redis that stops mid-run', () => {
       expect(await redis.exited).toEqual({ code: 0, stderr: '' });
 
       // Usually the wrapper has seen the connection drop; if not, the call fails on the closed socket.
-      expectStoreRefusal(await echo(closed.wrapper, 2), /cannot reach Redis at 127\.0\.0\.1:\d+|Connection is closed/);
+      expectStoreRefusal(await echo(closed.wrapper, 2), /cannot reach Redis at redis:\/\/127\.0\.0\.1:\d+|Connection is closed/);
       await expectOthersRelay(closed.wrapper);
       expect(textOf(await echo(open.wrapper, 2))).toBe('2');
     } finally {

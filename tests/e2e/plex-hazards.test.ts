@@ -5,11 +5,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import {
   compileAdvertisedSchemas,
-  compilePolicy,
   evaluate,
   formatProblem,
   lintAgainstServer,
   loadPolicyFile,
+  loadPolicyText,
   type CompiledPolicy,
   type DenyCause,
   type PolicyDocument,
@@ -99,7 +99,9 @@ describe('the example Plex policy, in the engine', () => {
 
   test("its own rules refuse every hazard even when the server's advertised schemas are not enforced", () => {
     const { document } = loadExample();
-    const own = compilePolicy({ ...document, input_schema: 'ignore' });
+    const loaded = loadPolicyText(JSON.stringify({ ...document, input_schema: 'ignore' }), 'own.json');
+    if (!loaded.ok) throw new Error(loaded.problems.map(formatProblem).join('\n'));
+    const own = loaded.policy;
     const outcomes = hazards.map((hazard) => `${hazard.tool}: ${evaluate(own, facts(hazard.tool, hazard.arguments)).outcome}`);
     expect(outcomes).toEqual(hazards.map((hazard) => `${hazard.tool}: deny`));
   });

@@ -117,7 +117,7 @@ describe('a Redis that goes away', () => {
     try {
       const refused = await closed.admit([budget]);
       expect(refused).toEqual(unavailable(false));
-      expect(refused).toMatchObject({ error: expect.stringContaining(`cannot reach Redis at 127.0.0.1:${port}/2`) });
+      expect(refused).toMatchObject({ error: expect.stringContaining(`cannot reach Redis at redis://127.0.0.1:${port}/2`) });
       expect(await open.admit([budget])).toEqual(unavailable(true));
       expect(await closed.admit([budget])).toEqual(unavailable(false));
     } finally {

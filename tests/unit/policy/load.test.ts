@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExitCode, PolicyWrapError } from '../../../src/errors.js';
-import { formatProblem, loadPolicyFile, loadPolicyOrThrow, loadPolicyText, PolicyLoadError, type Problem } from '../../../src/policy/index.js';
+import { formatProblem, loadPolicyFile, loadPolicyText, PolicyLoadError, type Problem } from '../../../src/policy/index.js';
 
 const fixtures = 'tests/fixtures/policies';
 
@@ -158,27 +158,21 @@ describe('formatProblem and PolicyLoadError', () => {
     );
   });
 
-  test('loadPolicyOrThrow raises a PolicyLoadError with every problem and exit code 2', () => {
-    const file = join(fixtures, 'many-errors.json');
-    let caught: unknown;
-    try {
-      loadPolicyOrThrow(file);
-    } catch (error) {
-      caught = error;
-    }
-    expect(caught).toBeInstanceOf(PolicyLoadError);
-    expect(caught).toBeInstanceOf(PolicyWrapError);
-    const error = caught as PolicyLoadError;
+  test('a PolicyLoadError carries every problem and exit code 2', () => {
+    const result = loadPolicyFile(join(fixtures, 'many-errors.json'));
+    if (result.ok) throw new Error('many-errors.json loaded');
+    const error = new PolicyLoadError(result.problems);
+    expect(error).toBeInstanceOf(PolicyWrapError);
     expect(error.exitCode).toBe(ExitCode.usage);
     expect(error.code).toBe('policy.schema');
     expect(error.problems).toHaveLength(5);
     expect(error.message).toMatch(/^tests\/fixtures\/policies\/many-errors\.json:2:14: policy\.schema: .* \(and 4 more\)$/);
   });
 
-  test('loadPolicyOrThrow returns the policy and its warnings when it loads', () => {
-    const { policy, warnings } = loadPolicyOrThrow(join(fixtures, 'warn-max-zero.json'));
-    expect(policy.rules).toHaveLength(1);
-    expect(warnings.map((warning) => warning.code)).toEqual(['lint.max-zero']);
+  test('a policy that loads comes with its warnings', () => {
+    const result = loadPolicyFile(join(fixtures, 'warn-max-zero.json'));
+    expect(result.ok && result.policy.rules).toHaveLength(1);
+    expect(result.ok && result.warnings.map((warning) => warning.code)).toEqual(['lint.max-zero']);
   });
 });
 

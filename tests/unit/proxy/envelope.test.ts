@@ -1,5 +1,12 @@
-import { EnvelopeScanner, scanEnvelope, type Envelope } from '../../../src/proxy/envelope.js';
+import { EnvelopeScanner, type Envelope } from '../../../src/proxy/envelope.js';
 import { expected } from './expected-envelope.js';
+
+/** The envelope of a whole line already in memory. */
+function scanEnvelope(bytes: Buffer): Envelope {
+  const scanner = new EnvelopeScanner();
+  scanner.feed(bytes);
+  return scanner.finish();
+}
 
 const scan = (text: string): Envelope => scanEnvelope(Buffer.from(text, 'utf8'));
 
@@ -36,7 +43,6 @@ describe('scanEnvelope', () => {
     expect(scan('{"jsonrpc":"2.0","\\u0069d":1,"method":"a","method":"b"}')).toMatchObject({
       id: 1,
       method: 'b',
-      memberCount: 4,
     });
   });
 

@@ -8,7 +8,6 @@ export function expected(message: Record<string, unknown>): Envelope {
   return {
     wellFormed: true,
     jsonrpc: typeof message.jsonrpc === 'string' ? message.jsonrpc : undefined,
-    memberCount: Object.keys(message).length,
     id: !('id' in message) ? undefined : id === null || typeof id === 'string' || typeof id === 'number' ? id : 'unreadable',
     method: typeof message.method === 'string' ? message.method : undefined,
     hasMethod: 'method' in message,

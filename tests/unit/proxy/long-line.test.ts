@@ -41,7 +41,7 @@ describe('the envelope of a long line, read from its two ends', () => {
 
   test('a key given twice at the end counts as JSON.parse counts it: the last one', () => {
     const line = `{"result":{"text":${JSON.stringify(big(200_000))}},"jsonrpc":"2.0","id":1,"id":2}`;
-    expect(envelopeOf(line)).toMatchObject({ wellFormed: true, id: 2, memberCount: 4 });
+    expect(envelopeOf(line)).toMatchObject({ wellFormed: true, id: 2 });
   });
 
   test('lines whose ends do not fit together are read in full', () => {
@@ -50,7 +50,7 @@ describe('the envelope of a long line, read from its two ends', () => {
     const array = `[{"result":{"text":${JSON.stringify(big(200_000))}},"jsonrpc":"2.0","id":1}]`;
     expect(envelopeOf(array)).toEqual({ wellFormed: false });
     const manyMembers = JSON.stringify(Object.fromEntries(Array.from({ length: 20_000 }, (_, i) => [`k${i}`, i])));
-    expect(envelopeOf(manyMembers)).toMatchObject({ wellFormed: true, memberCount: 20_000 });
+    expect(envelopeOf(manyMembers)).toMatchObject({ wellFormed: true });
   });
 
   test('agrees with JSON.parse on random large messages, with text full of escapes, cut into random chunks', () => {
@@ -90,7 +90,6 @@ describe('readTail', () => {
         ['id', '7'],
         ['jsonrpc', '"2.0"'],
       ]),
-      memberCount: 2,
       closedInner: new Map(),
       bracket: '{',
       inner: new Map([['isError', 'true']]),

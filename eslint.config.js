@@ -1,0 +1,14 @@
+import tseslint from 'typescript-eslint';
+
+/**
+ * Stdout belongs to the protocol: nothing under src/proxy, src/policy or src/limits may print.
+ * Only that rule, on TypeScript read by the typescript-eslint parser; the types are tsc's job.
+ */
+export default [
+  {
+    files: ['src/proxy/**/*.ts', 'src/policy/**/*.ts', 'src/limits/**/*.ts'],
+    languageOptions: { parser: tseslint.parser },
+    linterOptions: { reportUnusedDisableDirectives: 'error' },
+    rules: { 'no-console': 'error' },
+  },
+];
