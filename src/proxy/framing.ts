@@ -2,6 +2,7 @@ import { readTail, joinEnvelope } from './envelope-tail.js';
 import { EnvelopeScanner, type Envelope } from './envelope.js';
 import { LongShapeScanner } from './long-shape.js';
 import { ShapeScanner, type Shape } from './shape.js';
+import { lastBytes } from './chunks.js';
 
 /**
  * What the splitter found in the byte stream: a whole line (without `\n` and without one trailing
@@ -158,18 +159,6 @@ function longLineEnvelope(head: EnvelopeScanner, chunks: readonly Buffer[]): Env
   const scanner = new EnvelopeScanner();
   for (const chunk of chunks) scanner.feed(chunk);
   return scanner.finish();
-}
-
-/** At least the last `bytes` bytes of the chunks (all of them if fewer), as one buffer. */
-function lastBytes(chunks: readonly Buffer[], bytes: number): Buffer {
-  let first = chunks.length;
-  let size = 0;
-  while (first > 0 && size < bytes) {
-    first -= 1;
-    size += chunks[first]!.length;
-  }
-  const tail = first === chunks.length - 1 ? chunks[first]! : Buffer.concat(chunks.slice(first), size);
-  return tail.length > bytes ? tail.subarray(tail.length - bytes) : tail;
 }
 
 /** Drops one `\r` ending the last chunk (the chunks are never empty); true if there was one. */

@@ -4,7 +4,8 @@ import { isBlank, isId, isObject } from './classify.js';
 import { errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
-import { idSpanOfLine, spliceId, textAt } from './id-span.js';
+import { firstBytes } from './chunks.js';
+import { idSpanOfLine, spliceId, textAt, type IdSpan } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 import { shapeOf, type Shape } from './shape.js';
@@ -43,7 +44,7 @@ export class FromServer {
       }
       const line = scannedServerLine(frame.envelope, join);
       if (line === undefined) {
-        if (!frame.chunks.every(isBlank)) this.text(Buffer.concat(headChunks(frame.chunks, TEXT_PREVIEW_CHARS * 4)), frame.size);
+        if (!frame.chunks.every(isBlank)) this.text(firstBytes(frame.chunks, TEXT_PREVIEW_CHARS * 4), frame.size);
       } else if (shape.depth > MAX_NESTING_DEPTH) this.tooDeep(line);
       else this.route(line, frame.chunks);
       return;
@@ -139,28 +140,25 @@ export class FromServer {
 
   /** The answer as the server wrote it, with the id the client used in place of the wrapper's. */
   private restored(request: ClientRequest, body: Body): void {
-    const size = bodySize(body);
-    const span = idSpanOfLine(body, size);
-    if (span === undefined || textAt(body, span) !== JSON.stringify(request.serverId)) {
+    const found = idIn(body);
+    if (found === undefined || found.text !== JSON.stringify(request.serverId)) {
       this.answerError(request, `the server's answer to ${request.method} carries its id in a way the wrapper cannot read`);
       return;
     }
-    const spliced = spliceId(body, span, request.clientId);
+    const spliced = spliceId(body, found.span, request.clientId);
     this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
   }
 
   /** A request from the server reaches the client under an id of the wrapper's choosing. */
   private request(line: ServerLine, body: Body): void {
     const serverId = line.id as JsonRpcId;
-    const size = bodySize(body);
-    const span = idSpanOfLine(body, size);
-    const serverIdText = span && textAt(body, span);
-    if (span === undefined || serverIdText === undefined || !sameId(serverIdText, serverId)) {
+    const found = idIn(body);
+    if (found === undefined || !sameId(found.text, serverId)) {
       this.undeliverable({ id: serverId, request: true, method: line.method }, 'its id could not be read where the wrapper looks for it; not forwarded');
       return;
     }
-    const clientId = this.context.client.register({ serverId, serverIdText, method: line.method! });
-    const spliced = spliceId(body, span, clientId);
+    const clientId = this.context.client.register({ serverId, serverIdText: found.text, method: line.method! });
+    const spliced = spliceId(body, found.span, clientId);
     this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
   }
 
@@ -268,18 +266,6 @@ function settleWrapperRequest(request: WrapperRequest, line: ServerLine): void {
   else request.reject(new Error(`${request.method}: the server's answer has no result object`));
 }
 
-/** The first chunks of a line, enough to hold its first `bytes` bytes. */
-function headChunks(chunks: readonly Buffer[], bytes: number): Buffer[] {
-  const head: Buffer[] = [];
-  let size = 0;
-  for (const chunk of chunks) {
-    if (size >= bytes) break;
-    head.push(chunk);
-    size += chunk.length;
-  }
-  return head;
-}
-
 /** Whether JSON text read from a line is the id the line was parsed as. */
 function sameId(text: string, id: JsonRpcId): boolean {
   try {
@@ -291,4 +277,10 @@ function sameId(text: string, id: JsonRpcId): boolean {
 
 function bodySize(body: Body): number {
   return Buffer.isBuffer(body) ? body.length : body.reduce((total, chunk) => total + chunk.length, 0);
+}
+
+/** Where a line's top-level id is, and its JSON text as written. */
+function idIn(body: Body): { span: IdSpan; text: string } | undefined {
+  const span = idSpanOfLine(body, bodySize(body));
+  return span && { span, text: textAt(body, span) };
 }

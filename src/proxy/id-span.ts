@@ -1,3 +1,4 @@
+import { firstBytes, lastBytes } from './chunks.js';
 import { trailingIdSpan } from './envelope-tail.js';
 import { BACKSLASH, CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, OPEN_ARRAY, OPEN_OBJECT, QUOTE, isJsonSpace } from './json-bytes.js';
 
@@ -133,28 +134,4 @@ export function idSpanOfLine(body: Buffer | readonly Buffer[], size: number): Id
   const trailing = trailingIdSpan(tail);
   const shift = size - tail.length;
   return trailing && [trailing[0] + shift, trailing[1] + shift];
-}
-
-function firstBytes(chunks: readonly Buffer[], bytes: number): Buffer {
-  const first = chunks[0] ?? Buffer.alloc(0);
-  if (first.length >= bytes || chunks.length === 1) return first.subarray(0, bytes);
-  const parts: Buffer[] = [];
-  let size = 0;
-  for (const chunk of chunks) {
-    if (size >= bytes) break;
-    parts.push(chunk);
-    size += chunk.length;
-  }
-  return Buffer.concat(parts).subarray(0, bytes);
-}
-
-function lastBytes(chunks: readonly Buffer[], bytes: number): Buffer {
-  const parts: Buffer[] = [];
-  let size = 0;
-  for (let i = chunks.length - 1; i >= 0 && size < bytes; i -= 1) {
-    parts.unshift(chunks[i]!);
-    size += chunks[i]!.length;
-  }
-  const joined = parts.length === 1 ? parts[0]! : Buffer.concat(parts);
-  return joined.subarray(Math.max(0, joined.length - bytes));
 }
