@@ -1,13 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
-import { ExitCode, PolicyWrapError } from '../errors.js';
-import { openStore } from '../limits/open-store.js';
-import { resolveStateLocation } from '../limits/state-location.js';
-import type { LimitStore, Peek } from '../limits/types.js';
+import { ExitCode } from '../errors.js';
 import { evaluate, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
 import { errorMessage } from '../shared/values.js';
+import { budgetReader, type BudgetReader } from './budget-use.js';
 import { colours } from './colour.js';
 import { createProgram, runCommand, sayer, type Say } from './command.js';
 import type { CliIo } from './io.js';
@@ -104,9 +101,13 @@ async function explain(own: string[], command: string[] | undefined, io: CliIo, 
     return ExitCode.usage;
   }
 
-  const explanation = await explainCall(loaded.policy, { tool, arguments: args, grant: grantOf(options, io) }, () =>
-    openReadable(state, options.statePrefix, io),
-  );
+  const reader = budgetReader({ state, statePrefix: options.statePrefix }, io, 'explain');
+  let explanation: Explanation;
+  try {
+    explanation = await explainCall(loaded.policy, { tool, arguments: args, grant: grantOf(options, io) }, reader);
+  } finally {
+    await reader.close();
+  }
   if (options.format === 'json') io.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
   else io.stdout.write(renderExplanation(explanation, colours(io.stdout, io.env)));
   return explanation.forwarded ? ExitCode.ok : ExitCode.problems;
@@ -125,17 +126,6 @@ function parseArguments(text: string | undefined): Record<string, unknown> | str
   return value as Record<string, unknown>;
 }
 
-/**
- * The store to read counts from, or undefined when there is nothing to read: a memory store
- * starts empty, and a SQLite file that does not exist is not created just to find it empty.
- */
-async function openReadable(spec: string | undefined, prefix: string | undefined, io: CliIo): Promise<LimitStore | undefined> {
-  const location = resolveStateLocation(spec, { env: io.env, cwd: io.cwd });
-  if (location.kind === 'memory') return undefined;
-  if (location.kind === 'sqlite' && !existsSync(location.path)) return undefined;
-  return openStore(spec, { env: io.env, cwd: io.cwd, redisKeyPrefix: prefix });
-}
-
 interface ExplainCall {
   tool: string;
   arguments: Record<string, unknown>;
@@ -144,14 +134,8 @@ interface ExplainCall {
 
 /**
  * Decides the call as the wrapper would, reading (never counting) the budgets it would take.
- * `openReader` is called only when some budget outlives a session.
  */
-export async function explainCall(
-  policy: CompiledPolicy,
-  call: ExplainCall,
-  openReader: () => Promise<LimitStore | undefined>,
-  nowMs = Date.now(),
-): Promise<Explanation> {
+export async function explainCall(policy: CompiledPolicy, call: ExplainCall, reader: BudgetReader, nowMs = Date.now()): Promise<Explanation> {
   const notes: string[] = [];
   const monitor = policy.mode === 'monitor';
   if (policy.inputSchema === 'enforce') {
@@ -174,7 +158,8 @@ export async function explainCall(
     };
   }
 
-  const peek = await readBudgets(decision.budgets, openReader, nowMs, notes);
+  if (decision.budgets.some((claim) => claim.scope === 'session')) notes.push('session-scoped budgets are shown as for a new session: 0 used');
+  const peek = await reader.read(decision.budgets, nowMs);
   const budgets = decision.budgets.map((claim, index): ExplainedBudget => ({
     counter: claim.counter,
     rule: claim.rule,
@@ -199,34 +184,6 @@ export async function explainCall(
     budgets,
     notes,
   };
-}
-
-/** Current use of each budget; session budgets read as a new session's (0 used). */
-async function readBudgets(claims: readonly BudgetClaim[], openReader: () => Promise<LimitStore | undefined>, nowMs: number, notes: string[]): Promise<Peek> {
-  const fresh = (claim: BudgetClaim): number => (claim.max <= 0 ? claim.windowMs : 0);
-  const used = claims.map(() => 0);
-  const retryAfterMs = claims.map(fresh);
-  const stored = claims.map((claim, index) => ({ claim, index })).filter(({ claim }) => claim.scope !== 'session');
-  if (claims.some((claim) => claim.scope === 'session')) notes.push('session-scoped budgets are shown as for a new session: 0 used');
-  if (stored.length === 0) return { used, retryAfterMs };
-
-  let store: LimitStore | undefined;
-  try {
-    store = await openReader();
-    if (store === undefined) return { used, retryAfterMs };
-    if (store.peek === undefined) throw new Error(`the ${store.kind} store cannot be read without counting`);
-    const read = await store.peek(stored.map(({ claim }) => claim), nowMs);
-    stored.forEach(({ index }, i) => {
-      used[index] = read.used[i] ?? 0;
-      retryAfterMs[index] = read.retryAfterMs[i] ?? 0;
-    });
-    return { used, retryAfterMs };
-  } catch (error) {
-    if (error instanceof PolicyWrapError) throw error;
-    throw new PolicyWrapError('explain.state-unreadable', `cannot read the counters: ${errorMessage(error)}; check --state or POLICY_WRAP_STATE`, { cause: error });
-  } finally {
-    await store?.close();
-  }
 }
 
 const paint: Record<ExplainDecision, (chalk: ChalkInstance, text: string) => string> = {

@@ -2,20 +2,26 @@ import { resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { formatProblem, loadPolicyFile, type CompiledPolicy } from '../policy/index.js';
+import { budgetClaims, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
 import { hintLabels } from '../tools/hints.js';
-import { toolRows, type LimitSummary, type ToolDecision, type ToolRow } from '../tools/rows.js';
+import { toolRows, type BudgetUse, type LimitSummary, type ToolDecision, type ToolRow } from '../tools/rows.js';
+import { budgetReader, type BudgetReader } from './budget-use.js';
 import { colours } from './colour.js';
 import { createProgram, runCommand, sayer, type Say } from './command.js';
 import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';
 import { listServerTools } from './server-tools.js';
+import { checkedStateSpec } from './state-option.js';
 import { timeoutOption, timeoutSeconds } from './timeout-option.js';
+import { grantOf } from './wrap-options.js';
 
-const USAGE = 'policy-wrap tools [--policy <file>] [--format text|json] -- <command> [args...]';
+const USAGE = 'policy-wrap tools [--policy <file>] [--state <where>] [--grant <name>] [--format text|json] -- <command> [args...]';
 
 interface ToolsOptions {
   policy?: string;
+  state?: string;
+  statePrefix?: string;
+  grant?: string;
   format: 'text' | 'json';
   timeout: string;
 }
@@ -23,14 +29,18 @@ interface ToolsOptions {
 function program(io: CliIo, say: Say): Command {
   return createProgram({
     name: 'policy-wrap tools',
-    usage: '[--policy <file>] [--format text|json] -- <command> [args...]',
+    usage: '[--policy <file>] [--state <where>] [--grant <name>] [--format text|json] -- <command> [args...]',
     description:
       "Start an MCP server, read its tools and show, for each one, what the server's annotations claim and what the " +
-      'policy does with its calls: allowed, limited, denied (the agent sees why) or hidden. Nothing is called.',
+      'policy does with its calls: allowed, limited (with how much of each budget is used now, read from the counter ' +
+      'store), denied (the agent sees why) or hidden. Nothing is called and nothing is counted.',
     io,
     say,
   })
     .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
+    .option('--state <where>', 'where counters live, as for the wrapper: memory, a SQLite file or redis://… (default: $POLICY_WRAP_STATE, else the default SQLite file)')
+    .option('--state-prefix <prefix>', 'prefix of every Redis key (default "policy-wrap:")')
+    .option('-g, --grant <name>', 'whose `scope: "grant"` budgets to read (default: $POLICY_WRAP_GRANT, else "default")')
     .addOption(new Option('--format <format>', 'a table for people, or a JSON array for scripts').choices(['text', 'json']).default('text'))
     .addOption(timeoutOption('seconds the server gets to start and to list its tools'))
     .addHelpText('after', '\nExit codes: 0 shown, 1 the server failed or stopped, 2 bad usage or a policy with errors, 127 command not found.');
@@ -49,6 +59,7 @@ async function tools(own: string[], command: string[] | undefined, io: CliIo, sa
     return ExitCode.usage;
   }
   const timeout = timeoutSeconds(options.timeout);
+  const state = checkedStateSpec(options.state, io.env);
 
   // The policy first: a policy that cannot be used is reported without starting the server.
   const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
@@ -60,12 +71,67 @@ async function tools(own: string[], command: string[] | undefined, io: CliIo, sa
   }
 
   const rows = toolRows(await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), loaded.policy);
+  const reader = budgetReader({ state, statePrefix: options.statePrefix }, io, 'tools');
+  let shared: SharedBudget[];
+  try {
+    shared = await readBudgetUse(rows, loaded.policy, grantOf(options, io), reader, Date.now());
+  } finally {
+    await reader.close();
+  }
   if (options.format === 'json') {
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
-    io.stdout.write(renderTable(rows, loaded.policy, colours(io.stdout, io.env)));
+    io.stdout.write(renderTable(rows, loaded.policy, colours(io.stdout, io.env), shared));
   }
   return ExitCode.ok;
+}
+
+/** A policy-wide budget with one figure for every tool, and its use. */
+export interface SharedBudget {
+  /** pointer of the limit */
+  rule: string;
+  use: BudgetUse;
+}
+
+/** A budget with a single figure: not per session, and not per argument value. */
+function oneFigure(claim: BudgetClaim): boolean {
+  return claim.scope !== 'session' && (claim.per === undefined || claim.per === 'tool');
+}
+
+/**
+ * Fills in each limit's `use` from the store, in one read, and returns the use of the policy-wide
+ * budgets that are the same for every tool. Claims are made as for a call without arguments by
+ * `grant`; a budget counted per argument value or per session gets `use: null`.
+ */
+async function readBudgetUse(rows: readonly ToolRow[], policy: CompiledPolicy, grant: string, reader: BudgetReader, nowMs: number): Promise<SharedBudget[]> {
+  const claimsOf = (tool: string): BudgetClaim[] => budgetClaims(policy, { tool, arguments: undefined, grant, session: '' });
+  const wanted = new Map<string, BudgetClaim>();
+  const perRow = rows.map((row) => {
+    const byRule = new Map(claimsOf(row.name).map((claim) => [claim.rule, claim]));
+    return row.limits.map((limit) => {
+      const claim = byRule.get(limit.rule);
+      if (claim === undefined || !oneFigure(claim)) return undefined;
+      wanted.set(claim.key, claim);
+      return claim;
+    });
+  });
+  // Policy-wide limits with no `per` count the same key whatever the tool.
+  const sharedClaims = policy.limits.filter((limit) => limit.per === undefined && limit.scope !== 'session').map((limit) => claimsOf('').find((claim) => claim.rule === limit.pointer));
+  for (const claim of sharedClaims) if (claim !== undefined) wanted.set(claim.key, claim);
+
+  const claims = [...wanted.values()];
+  const peek = await reader.read(claims, nowMs);
+  const useOf = new Map(claims.map((claim, index): [string, BudgetUse] => [claim.key, { used: peek.used[index] ?? 0, max: claim.max, windowMs: claim.windowMs, retryAfterMs: peek.retryAfterMs[index] ?? 0 }]));
+  rows.forEach((row, index) => {
+    row.limits.forEach((limit, limitIndex) => {
+      const claim = perRow[index]?.[limitIndex];
+      limit.use = claim === undefined ? null : (useOf.get(claim.key) ?? null);
+    });
+  });
+  return sharedClaims.flatMap((claim) => {
+    const use = claim === undefined ? undefined : useOf.get(claim.key);
+    return claim === undefined || use === undefined ? [] : [{ rule: claim.rule, use }];
+  });
 }
 
 const paint: Record<ToolDecision, (chalk: ChalkInstance, text: string) => string> = {
@@ -79,28 +145,28 @@ const paint: Record<ToolDecision, (chalk: ChalkInstance, text: string) => string
  * One line per tool (name, the server's hints, what the policy does), then what applies to every
  * tool. Columns are padded before colouring, so the layout is the same with and without colour.
  */
-export function renderTable(rows: readonly ToolRow[], policy: CompiledPolicy, chalk: ChalkInstance): string {
+export function renderTable(rows: readonly ToolRow[], policy: CompiledPolicy, chalk: ChalkInstance, shared: readonly SharedBudget[] = []): string {
   const hints = rows.map((row) => hintLabels(row.hints).join(', ') || '(no hints)');
   const nameWidth = Math.max('TOOL'.length, ...rows.map((row) => row.name.length));
   const hintWidth = Math.max('SERVER HINTS'.length, ...hints.map((text) => text.length));
   const lines = [chalk.bold(`${'TOOL'.padEnd(nameWidth)}  ${'SERVER HINTS'.padEnd(hintWidth)}  POLICY`)];
   rows.forEach((row, index) => {
-    const [word, rest] = decisionText(row);
+    const [word, rest] = decisionText(row, chalk);
     lines.push(`${row.name.padEnd(nameWidth)}  ${chalk.dim((hints[index] ?? '').padEnd(hintWidth))}  ${paint[row.decision](chalk, word)}${rest}`);
   });
-  lines.push('', ...summary(rows, policy));
+  lines.push('', ...summary(rows, policy, shared, chalk));
   return `${lines.join('\n')}\n`;
 }
 
 /** The decision word, coloured by the caller, and the details after it. */
-function decisionText(row: ToolRow): [string, string] {
+function decisionText(row: ToolRow, chalk: ChalkInstance): [string, string] {
   if (row.decision === 'denied' || row.decision === 'hidden') {
     return [row.decision, `${row.enforced ? '' : ' (monitor mode: forwarded anyway)'}: ${row.reason ?? ''}`];
   }
   const details: string[] = [];
   if (row.argumentsChecked) details.push(row.checkedArguments.length > 0 ? `checks arguments ${row.checkedArguments.join(', ')}` : 'checks arguments');
   if (row.timeoutSeconds !== undefined) details.push(`timeout ${row.timeoutSeconds} s`);
-  const limits = row.decision === 'limited' ? `: ${row.limits.map((limit) => limitText(row.name, limit)).join('; ')}` : '';
+  const limits = row.decision === 'limited' ? `: ${row.limits.map((limit) => `${limitText(row.name, limit)}${useText(limit.use, chalk)}`).join('; ')}` : '';
   return [row.decision, `${limits}${details.map((detail) => ` · ${detail}`).join('')}`];
 }
 
@@ -114,13 +180,23 @@ function limitText(tool: string, limit: LimitSummary): string {
   return `${text}, shared with ${others}${limit.counter === undefined ? '' : ` (counter ${limit.counter})`}`;
 }
 
-function summary(rows: readonly ToolRow[], policy: CompiledPolicy): string[] {
+/** " (3 of 10 used)", or " (10 of 10 used, room again in 42 s)" in yellow; nothing for a budget with no single figure. */
+function useText(use: BudgetUse | null | undefined, chalk: ChalkInstance): string {
+  if (use === undefined || use === null) return '';
+  if (use.used < use.max) return chalk.dim(` (${use.used} of ${use.max} used)`);
+  return chalk.yellow(` (${use.used} of ${use.max} used, room again in ${Math.max(1, Math.ceil(use.retryAfterMs / 1000))} s)`);
+}
+
+function summary(rows: readonly ToolRow[], policy: CompiledPolicy, shared: readonly SharedBudget[], chalk: ChalkInstance): string[] {
   const count = (decision: ToolDecision): number => rows.filter((row) => row.decision === decision).length;
   const lines = [
     `${rows.length} ${rows.length === 1 ? 'tool' : 'tools'}: ${count('allowed')} allowed, ${count('limited')} limited, ` +
       `${count('denied')} denied (visible), ${count('hidden')} hidden.`,
   ];
-  if (policy.limits.length > 0) lines.push(`Every allowed call also counts toward: ${policy.limits.map((limit) => limit.description).join('; ')}.`);
+  if (policy.limits.length > 0) {
+    const useOf = (rule: string): string => useText(shared.find((budget) => budget.rule === rule)?.use, chalk);
+    lines.push(`Every allowed call also counts toward: ${policy.limits.map((limit) => `${limit.description}${useOf(limit.pointer)}`).join('; ')}.`);
+  }
   if (policy.inputSchema === 'enforce') lines.push("Allowed calls must also match the tool's advertised input schema (input_schema: enforce).");
   if (policy.mode === 'monitor') lines.push('Monitor mode: nothing is blocked or hidden; refusals are only recorded.');
   lines.push("Hints are the server's own claims; policy-wrap does not check them.");

@@ -31,6 +31,8 @@ export interface BudgetClaim {
   scope: Scope;
   /** "at most 10 calls per minute for trakt_authenticate" */
   description: string;
+  /** The limit's `per` path ("arguments.ratingKey", "tool"), when it counts per value. */
+  per?: string;
 }
 
 export interface AllowDecision {
@@ -179,6 +181,11 @@ export function describeTool(policy: CompiledPolicy, tool: string): ToolDescript
   return description;
 }
 
+/** Every budget a call of this tool with these facts would take, whether or not it would be allowed. */
+export function budgetClaims(policy: CompiledPolicy, call: CallFacts): BudgetClaim[] {
+  return claims(policy, policy.ruleFor(call.tool), call);
+}
+
 function claims(policy: CompiledPolicy, rule: CompiledRule | undefined, call: CallFacts): BudgetClaim[] {
   const byKey = new Map<string, BudgetClaim>();
   for (const limit of [...(rule?.limits ?? []), ...policy.limits]) {
@@ -199,9 +206,8 @@ function claimFor(namespace: string | undefined, limit: CompiledLimit, call: Cal
   parts.push(limit.counter, limit.windowMs, limit.scope);
   if (limit.scope === 'grant') parts.push(call.grant);
   else if (limit.scope === 'session') parts.push(call.session);
-  if (limit.per !== undefined) parts.push(limit.per.join('.'), valueAt({ tool: call.tool, arguments: call.arguments }, limit.per));
-  return {
-    key: JSON.stringify(parts),
+  const claim: BudgetClaim = {
+    key: '',
     windowMs: limit.windowMs,
     max: limit.max,
     counter: limit.counter,
@@ -209,6 +215,12 @@ function claimFor(namespace: string | undefined, limit: CompiledLimit, call: Cal
     scope: limit.scope,
     description: limit.description,
   };
+  if (limit.per !== undefined) {
+    claim.per = limit.per.join('.');
+    parts.push(claim.per, valueAt({ tool: call.tool, arguments: call.arguments }, limit.per));
+  }
+  claim.key = JSON.stringify(parts);
+  return claim;
 }
 
 /** The digest of the canonical JSON of the value at `path`, or "(absent)" (never a digest). */

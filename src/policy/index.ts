@@ -12,6 +12,7 @@ export {
   type CompileResult,
 } from './compile.js';
 export {
+  budgetClaims,
   defaultRule,
   describeTool,
   evaluate,

@@ -28,10 +28,26 @@ export type ToolDecision = 'allowed' | 'limited' | 'denied' | 'hidden';
 export interface LimitSummary {
   /** "at most 30 calls per hour for update_metadata, counted per distinct arguments.ratingKey" */
   description: string;
+  /** Pointer of the limit: "/tools/update_metadata/limits/0". */
+  rule: string;
   /** The `counter` name when the rule gives one. */
   counter?: string;
   /** The other listed tools whose calls count toward the same budget, sorted. */
   sharedWith: string[];
+  /**
+   * How much of the budget is used now, when it was read from the counter store; null for one
+   * counted per argument value or per session, which has no single figure.
+   */
+  use?: BudgetUse | null;
+}
+
+export interface BudgetUse {
+  /** calls counted in the window now */
+  used: number;
+  max: number;
+  windowMs: number;
+  /** 0 while the budget has room */
+  retryAfterMs: number;
 }
 
 /** One tool: what the server claims about it and what the policy does with its calls. */
@@ -118,7 +134,7 @@ function rowFor(tool: ServerTool, policy: CompiledPolicy, advertisedSchema: Adve
 }
 
 function summarize(limit: CompiledLimit): LimitSummary {
-  const summary: LimitSummary = { description: limit.description, sharedWith: [] };
+  const summary: LimitSummary = { description: limit.description, rule: limit.pointer, sharedWith: [] };
   // Without a name, a limit counts under its own pointer.
   if (limit.counter !== limit.pointer) summary.counter = limit.counter;
   return summary;

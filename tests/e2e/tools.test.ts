@@ -186,9 +186,9 @@ describe('policy-wrap tools: the table', () => {
     expect(lines.slice(1, 59).map((line) => line.split(' ')[0])).toEqual(expectations.map(([name]) => name));
     expect(result.stdout).toMatch(/\ndelete_playlist +writes, destructive, open-world +denied: Deleting a playlist cannot be undone/);
     expect(result.stdout).toMatch(/\nget_recently_added +read-only, open-world +allowed · checks arguments limit · timeout 60 s\n/);
-    expect(result.stdout).toMatch(/\ntrakt_authenticate +writes, additive, open-world +limited: at most 10 calls per minute · timeout 30 s\n/);
+    expect(result.stdout).toMatch(/\ntrakt_authenticate +writes, additive, open-world +limited: at most 10 calls per minute \(0 of 10 used\) · timeout 30 s\n/);
     expect(result.stdout).toContain('58 tools: 31 allowed, 25 limited, 2 denied (visible), 0 hidden.\n');
-    expect(result.stdout).toContain('Every allowed call also counts toward: at most 60 calls per minute for all tools.\n');
+    expect(result.stdout).toContain('Every allowed call also counts toward: at most 60 calls per minute for all tools (0 of 60 used).\n');
     expect(result.stdout).not.toContain('\u001b[');
     // The server's own stderr is passed through; nothing else is said there.
     expect(result.stderr).toBe('plex stand-in running on stdio');
@@ -287,6 +287,62 @@ describe('policy-wrap tools failures', () => {
   test('--help: exit 0, usage on stdout', async () => {
     const result = await tools(['--help'], null);
     expect(result.exitCode).toBe(0);
-    expect(result.stdout).toContain('policy-wrap tools [--policy <file>] [--format text|json] -- <command> [args...]');
+    expect(result.stdout).toContain('policy-wrap tools [--policy <file>] [--state <where>] [--grant <name>] [--format text|json] -- <command> [args...]');
+  });
+});
+
+describe("each budget's current use, read from the store the wrapper counted in", () => {
+  const fixture = join(root, 'tests/fixtures/servers/fixture-server.mjs');
+  const policy = {
+    version: '1',
+    default: 'allow',
+    limits: [{ window: 'hour', max: 100 }],
+    tools: { echo: { limits: [{ window: 'minute', max: 2 }, { window: 'hour', max: 5, per: 'arguments.text' }] } },
+  };
+  const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'echo', arguments: { text: 'a' } } });
+  const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 't', version: '1' } } };
+
+  beforeEach(async () => {
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(policy));
+    // Two calls through the wrapper, counted in a SQLite file by the grant "alice".
+    const wrapped = await execa('node', [cli, '--policy', 'policy.json', '--state', './counters.sqlite', '--grant', 'alice', '--no-watch', 'node', fixture], {
+      cwd: dir,
+      env: envWith(),
+      extendEnv: false,
+      input: [initialize, call(2), call(3)].map((message) => `${JSON.stringify(message)}\n`).join(''),
+      reject: false,
+    });
+    expect(wrapped.exitCode).toBe(0);
+  });
+
+  test('the table says how much is used; a budget counted per argument value has no single figure', async () => {
+    const result = await tools(['--policy', 'policy.json', '--state', './counters.sqlite', '--grant', 'alice'], ['node', fixture]);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(/^echo +\(no hints\) +limited: at most 2 calls per minute \(2 of 2 used, room again in \d+ s\); at most 5 calls per hour, counted per distinct arguments\.text$/m);
+    expect(result.stdout).toContain('Every allowed call also counts toward: at most 100 calls per hour for all tools (2 of 100 used).');
+  });
+
+  test('the JSON form carries used, max, windowMs and retryAfterMs; another grant has used nothing; nothing is counted', async () => {
+    for (let round = 0; round < 2; round += 1) {
+      const rows = parse(await tools(['--format', 'json', '--policy', 'policy.json', '--state', './counters.sqlite', '--grant', 'alice'], ['node', fixture]));
+      const echo = rows.find((row) => row.name === 'echo') as ToolRow;
+      expect(echo.limits.map((limit) => limit.use)).toEqual([{ used: 2, max: 2, windowMs: 60_000, retryAfterMs: expect.any(Number) }, null]);
+      expect(echo.limits[0]?.use?.retryAfterMs).toBeGreaterThan(0);
+    }
+    const bob = parse(await tools(['--format', 'json', '--policy', 'policy.json', '--state', './counters.sqlite', '--grant', 'bob'], ['node', fixture]));
+    expect(bob.find((row) => row.name === 'echo')?.limits[0]?.use).toEqual({ used: 0, max: 2, windowMs: 60_000, retryAfterMs: 0 });
+  });
+
+  test('a SQLite file that does not exist is read as empty and not created', async () => {
+    const rows = parse(await tools(['--format', 'json', '--policy', 'policy.json', '--state', './none.sqlite'], ['node', fixture]));
+    expect(rows.find((row) => row.name === 'echo')?.limits[0]?.use).toMatchObject({ used: 0, max: 2 });
+    expect(existsSync(join(dir, 'none.sqlite'))).toBe(false);
+  });
+
+  test('a --state that is neither memory, a URL nor a path: exit 2 before the server starts', async () => {
+    const result = await tools(['--policy', 'policy.json', '--state', 'memry'], ['node', fixture]);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toContain('memory');
+    expect(existsSync(join(dir, 'memry'))).toBe(false);
   });
 });

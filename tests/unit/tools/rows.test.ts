@@ -61,7 +61,7 @@ describe('toolRows', () => {
   test('a rule with limits makes the tool limited; its own budgets come first among all budgets', () => {
     const row = rowOf(rows, 'write_one');
     expect(row.decision).toBe('limited');
-    expect(row.limits).toEqual([{ description: 'at most 5 calls per hour for write_one', sharedWith: [] }]);
+    expect(row.limits).toEqual([{ description: 'at most 5 calls per hour for write_one', rule: '/tools/write_one/limits/0', sharedWith: [] }]);
     expect(row.budgets).toEqual(['at most 5 calls per hour for write_one', 'at most 60 calls per minute for all tools']);
     expect(row).not.toHaveProperty('timeoutSeconds');
   });
@@ -166,8 +166,8 @@ describe('toolRows: shared budgets', () => {
     });
     const rows = toolRows(['add', 'remove', 'rename', 'tag', 'gone'].map((name) => tool(name)), policy);
     expect(rowOf(rows, 'add').limits).toEqual([
-      { description: 'at most 30 calls per hour for add', counter: 'writes', sharedWith: ['remove', 'rename'] },
-      { description: 'at most 3 calls per hour for add, counted per distinct arguments.id', sharedWith: [] },
+      { description: 'at most 30 calls per hour for add', rule: '/tools/add/limits/0', counter: 'writes', sharedWith: ['remove', 'rename'] },
+      { description: 'at most 3 calls per hour for add, counted per distinct arguments.id', rule: '/tools/add/limits/1', sharedWith: [] },
     ]);
     expect(rowOf(rows, 'remove').limits[0]?.sharedWith).toEqual(['add', 'rename']);
     // A different window is a different budget, and a denied tool draws on none.
@@ -178,7 +178,7 @@ describe('toolRows: shared budgets', () => {
   test('a limit on a pattern is one budget for every tool the pattern decides', () => {
     const policy = load({ version: '1', default: 'deny', tools: { 'playlist_*': { limits: [{ window: 'minute', max: 10 }] }, playlist_read: {} } });
     const rows = toolRows(['playlist_add', 'playlist_drop', 'playlist_read'].map((name) => tool(name)), policy);
-    expect(rowOf(rows, 'playlist_add').limits).toEqual([{ description: 'at most 10 calls per minute for tools matching playlist_*', sharedWith: ['playlist_drop'] }]);
+    expect(rowOf(rows, 'playlist_add').limits).toEqual([{ description: 'at most 10 calls per minute for tools matching playlist_*', rule: '/tools/playlist_*/limits/0', sharedWith: ['playlist_drop'] }]);
     expect(rowOf(rows, 'playlist_read').decision).toBe('allowed');
   });
 });
