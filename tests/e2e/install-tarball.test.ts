@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { execa } from 'execa';
 import { LineReader } from '../support/lines.js';
-import { cli, fixtureServer, requireBuild, root, tempDir, writePolicy } from '../support/wrapper.js';
+import { cli, everythingServer, fixtureServer, requireBuild, root, tempDir, writePolicy } from '../support/wrapper.js';
 
 /*
  * What someone gets from `npm install --ignore-scripts` (pnpm's default): the packed tarball,
@@ -73,6 +75,69 @@ async function run(policy: unknown, args: string[], messages: unknown[]) {
 }
 
 const textOf = (response: Record<string, any> | undefined): unknown => response?.result?.content?.[0]?.text;
+
+/** The installed CLI with `args`, no stdin. */
+function installed(args: string[]) {
+  return execa(process.execPath, [installedCli, ...args], { cwd: tmp.dir, env: cliEnv(), extendEnv: false, reject: false, stdin: 'ignore', timeout: 20_000 });
+}
+
+test('--version and --help of the installed CLI: on stdout, exit 0', async () => {
+  const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+  for (const flag of ['--version', '-V']) {
+    const result = await installed([flag]);
+    expect({ exitCode: result.exitCode, stdout: result.stdout, stderr: result.stderr }).toEqual({ exitCode: 0, stdout: version, stderr: '' });
+  }
+  const help = await installed(['--help']);
+  expect(help.exitCode).toBe(0);
+  expect(help.stdout).toContain('Usage: policy-wrap [options] [--] <command> [args...]');
+  expect(help.stderr).toBe('');
+});
+
+test('lint and explain run from the installed package', async () => {
+  const policyFile = writePolicy(tmp.dir, { version: '1', default: 'deny', tools: { echo: { arguments: { properties: { message: { maxLength: 5 } } } } } }, 'lint-me.json');
+  const lint = await installed(['lint', policyFile]);
+  expect({ exitCode: lint.exitCode, stdout: lint.stdout }).toEqual({ exitCode: 0, stdout: expect.stringContaining('ok') });
+  const broken = writePolicy(tmp.dir, { version: '1', default: 'maybe' }, 'broken.json');
+  const bad = await installed(['lint', broken]);
+  expect(bad.exitCode).toBe(1);
+  expect(bad.stdout + bad.stderr).toMatch(/broken\.json:\d+:\d+: policy\./);
+
+  const allowed = await installed(['explain', '--policy', policyFile, '--state', 'memory', 'echo', '{"message":"hi"}']);
+  expect({ exitCode: allowed.exitCode, stdout: allowed.stdout }).toEqual({ exitCode: 0, stdout: expect.stringMatching(/^decision +allow/m) });
+  const refused = await installed(['explain', '--policy', policyFile, '--state', 'memory', '--format', 'json', 'echo', '{"message":"too long"}']);
+  expect(refused.exitCode).toBe(1);
+  expect(JSON.parse(refused.stdout)).toMatchObject({ decision: 'deny', rule: '/tools/echo/arguments', violations: [expect.stringContaining('/message')] });
+  const hidden = await installed(['explain', '--policy', policyFile, 'get-env']);
+  expect({ exitCode: hidden.exitCode, stdout: hidden.stdout }).toEqual({ exitCode: 1, stdout: expect.stringMatching(/^decision +hidden/m) });
+});
+
+test('a limit-free policy in front of server-everything, its command given without --, driven by the SDK client', async () => {
+  const policyFile = writePolicy(tmp.dir, { version: '1', default: 'deny', tools: { echo: {}, 'get-sum': {}, 'get-env': { action: 'deny', hide: false, reason: 'the environment holds secrets' } } }, 'everything.json');
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: [installedCli, '--policy', policyFile, '--no-watch', process.execPath, everythingServer, 'stdio'],
+    env: cliEnv() as Record<string, string>,
+    cwd: tmp.dir,
+    stderr: 'pipe',
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const client = new Client({ name: 'install-tarball', version: '1.0.0' });
+  try {
+    await client.connect(transport);
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(['echo', 'get-env', 'get-sum']);
+    expect(await client.callTool({ name: 'echo', arguments: { message: 'from the tarball' } })).toMatchObject({ content: [{ type: 'text', text: 'Echo: from the tarball' }] });
+    const refused = await client.callTool({ name: 'get-env', arguments: {} });
+    expect(refused).toMatchObject({ isError: true, _meta: { 'policy-wrap/decision': { decision: 'deny' } } });
+    // Hidden by the default: answered as a name the server does not have.
+    await expect(client.callTool({ name: 'get-annotated-message', arguments: {} })).rejects.toThrow(/Unknown tool/);
+  } finally {
+    await client.close();
+  }
+  expect(stderr).not.toMatch(/state\.|bindings|better-sqlite3/);
+  expect(readdirSync(home, { recursive: true }).filter((name) => String(name).includes('sqlite'))).toEqual([]);
+});
 
 test('the installed package was installed without any build of better-sqlite3', () => {
   const module = join(app, 'node_modules/better-sqlite3');
