@@ -42,6 +42,16 @@ export interface AllowDecision {
   /** Rule limits first, then top-level ones; one claim per key. */
   budgets: BudgetClaim[];
   timeoutMs?: number;
+  /** The rule's `action` is "ask": the call goes on only once a person approves it. */
+  approval?: ApprovalRule;
+}
+
+/** A rule's `approval`, compiled. */
+export interface ApprovalRule {
+  /** How long a person has to answer (`approval.timeout`, default 120 s). */
+  timeoutMs: number;
+  /** What one approval covers: `"call"` (default), `"session"`, or a number of seconds. */
+  remember: { kind: 'call' } | { kind: 'session' } | { kind: 'for'; ms: number };
 }
 
 export type DenyCause = 'rule' | 'default' | 'arguments' | 'input-schema';
