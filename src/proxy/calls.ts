@@ -78,8 +78,10 @@ export class ToolCalls {
   /** The client cancelled a call still waiting for its verdict: it will be neither sent nor answered. */
   cancelGating(id: JsonRpcId): boolean {
     const gating = this.gating.get(idKey(id));
-    if (gating) gating.cancelled = true;
-    return gating !== undefined;
+    if (gating === undefined) return false;
+    gating.cancelled = true;
+    this.abandoned(id);
+    return true;
   }
 
   /**
@@ -103,11 +105,21 @@ export class ToolCalls {
 
   private giveUp(gating: Gating, limitMs: number): void {
     gating.cancelled = true;
+    this.abandoned(gating.id);
     this.context.log(`tools/call ${showId(gating.id)} was still being judged ${limitMs / 1000} s after the client closed; not forwarded`);
     this.context.client.answerError(gating.id, {
       code: RelayErrorCode.internalError,
       message: `the policy check for ${gating.name} did not finish before the session ended; the call was not forwarded`,
     });
+  }
+
+  /** The gate hears that nobody waits for this verdict any more (it may stop asking a person). */
+  private abandoned(id: JsonRpcId): void {
+    try {
+      this.context.gate.callAbandoned?.(id);
+    } catch (error) {
+      this.context.log(`the policy failed to take note of an abandoned call: ${errorText(error)}`);
+    }
   }
 
   /** Stops every timeout timer (the relay is closing). */

@@ -11,6 +11,8 @@ import { replaceId } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { isCanonicalNumber } from './numbers.js';
 import type { TaskDeadlines } from './task-deadlines.js';
+import { ClientRequestError } from './client-side.js';
+import type { WrapperClientRequest } from './pending.js';
 
 /** A client line that may be forwarded: its bytes as they will leave, and what reading them found. */
 export interface ClientLine {
@@ -84,6 +86,7 @@ export class FromClient {
       });
       return;
     }
+    if (message.method === 'initialize') context.client.noteInitialize(message.params);
     if (message.method === 'tools/call') this.calls.handle(message, line);
     else if (message.method === 'tasks/result' && this.tasks.result(message, line)) return;
     else this.context.server.forward(message, line);
@@ -131,6 +134,10 @@ export class FromClient {
       this.context.log(`dropped the client's answer to id ${showId(message.id)}: no request of the server's with that id is waiting`);
       return;
     }
+    if (request.origin === 'wrapper') {
+      settleWrapperRequest(request, message);
+      return;
+    }
     this.context.server.send(replaceId(line.bytes, line.check.idSpan!, { json: request.serverIdText }));
   }
 
@@ -162,6 +169,10 @@ export class FromClient {
     const context = this.context;
     const request = context.client.takeAnswered(id);
     if (request === undefined) return;
+    if (request.origin === 'wrapper') {
+      request.reject(new Error(`the client's answer to ${request.method}: ${text}`));
+      return;
+    }
     context.server.answerError(new WrittenId(request.serverIdText), { code: RelayErrorCode.internalError, message: `the client's answer to ${request.method}: ${text}` }, context.clientFlow);
   }
 
@@ -178,6 +189,15 @@ export class FromClient {
     }
     this.tellServer(envelope.id, message);
   }
+}
+
+/** The client answered a request of the wrapper's own: its result, or its error as a ClientRequestError. */
+function settleWrapperRequest(request: WrapperClientRequest, message: JsonRpcResponse): void {
+  if ('error' in message && isObject(message.error)) {
+    const { code, message: text } = message.error as { code?: unknown; message?: unknown };
+    request.reject(new ClientRequestError(request.method, typeof code === 'number' ? code : 0, typeof text === 'string' ? text : 'no message'));
+  } else if ('result' in message && isObject(message.result)) request.resolve(message.result);
+  else request.reject(new Error(`the client answered ${request.method} with something that is not a result object`));
 }
 
 /** Why a request's numeric id cannot be echoed exactly as written by an answer built from JSON.parse's reading. */

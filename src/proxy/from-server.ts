@@ -116,6 +116,10 @@ export class FromServer {
       const task = request.call.onTask && !line.hasError ? line.parse()?.result : undefined;
       if (isObject(task) && isObject(task.task) && typeof task.task.taskId === 'string') request.call.onTask!(task.task.taskId);
     }
+    if (request.method === 'initialize' && !line.hasError) {
+      const result = line.parse()?.result;
+      context.client.noteProtocolVersion(isObject(result) ? result.protocolVersion : undefined);
+    }
     if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line, bodySize(body));
     else this.restored(request, body);
   }
@@ -157,7 +161,7 @@ export class FromServer {
       this.undeliverable({ id: serverId, request: true, method: line.method }, 'its id could not be read where the wrapper looks for it; not forwarded');
       return;
     }
-    const clientId = this.context.client.register({ serverId, serverIdText: found.text, method: line.method! });
+    const clientId = this.context.client.register({ origin: 'server', serverId, serverIdText: found.text, method: line.method! });
     const spliced = spliceId(body, found.span, clientId);
     this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
   }

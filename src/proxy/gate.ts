@@ -15,6 +15,8 @@ export interface Gate {
   filterToolsList(result: Record<string, unknown>, bytes?: number): Record<string, unknown>;
   /** The server said `notifications/tools/list_changed`. */
   toolsListChanged?(): void;
+  /** The client cancelled a call whose verdict was still pending (or the session ended before it came). */
+  callAbandoned?(id: JsonRpcId): void;
   /**
    * Called once by the relay with a function that tells the client its tool list changed. The gate
    * calls it when the tools the client may see change without the server's doing (a reloaded
@@ -35,6 +37,28 @@ export interface ToolCall {
 export interface GateContext {
   /** Send a request of the wrapper's own to the server; its answer never reaches the client. */
   requestFromServer(method: string, params?: Record<string, unknown>): Promise<Record<string, unknown>>;
+  /** What the client said it can do, and whether the wrapper may send it requests at all. */
+  client(): ClientFacts;
+  /**
+   * Send a request of the wrapper's own to the client (an elicitation); its answer never reaches
+   * the server. The answer rejects on an error answer, after `timeoutMs`, when cancelled, or when
+   * the client goes away; the client is told of a request given up.
+   */
+  requestFromClient(method: string, params: Record<string, unknown>, timeoutMs: number): ClientRequestHandle;
+}
+
+export interface ClientFacts {
+  /** The client declared elicitation in form mode, and the session lets the wrapper send requests. */
+  elicitationForm: boolean;
+  /** The client has initialized and the protocol version has server-to-client requests (before 2026-07-28). */
+  acceptsRequests: boolean;
+  protocolVersion?: string;
+}
+
+export interface ClientRequestHandle {
+  /** The client's result; rejects with a ClientRequestError for an error answer. */
+  answer: Promise<Record<string, unknown>>;
+  cancel(reason: string): void;
 }
 
 export type CallVerdict = ForwardVerdict | AnswerVerdict;

@@ -90,47 +90,75 @@ export class ServerBoundRequests {
 
 /** A request from the server in flight at the client: its id as the server wrote it, and its method. */
 export interface ServerRequest {
+  origin: 'server';
   serverId: JsonRpcId;
   /** the server's id exactly as it wrote it, for the answer */
   serverIdText: string;
   method: string;
 }
 
+/** A request of the wrapper's own to the client (GateContext.requestFromClient); its answer never reaches the server. */
+export interface WrapperClientRequest {
+  origin: 'wrapper';
+  method: string;
+  resolve(result: Record<string, unknown>): void;
+  reject(error: Error): void;
+}
+
+export type ClientBoundRequest = ServerRequest | WrapperClientRequest;
+
 /**
- * Requests from the server still waiting for the client's answer, by the id the client saw. Every
- * id the client sees is chosen here, so an answer the client sends late, twice, or to a request
- * that was never made matches nothing.
+ * Requests still waiting for the client's answer, the server's and the wrapper's own, by the id
+ * the client saw. Every id the client sees is chosen here, from one counter, so the two never
+ * collide, and an answer the client sends late, twice, or to a request never made matches nothing.
  */
 export class ClientBoundRequests {
-  private readonly byClientId = new Map<string, ServerRequest>();
+  private readonly byClientId = new Map<string, ClientBoundRequest>();
   private counter = 0;
 
-  /** Registers a request from the server; the id the client is to see. */
-  add(request: ServerRequest): number {
+  /** Registers a request; the id the client is to see. */
+  add(request: ClientBoundRequest): number {
     this.counter += 1;
     this.byClientId.set(idKey(this.counter), request);
     return this.counter;
   }
 
   /** The request this client id answers, removed. */
-  take(clientId: JsonRpcId): ServerRequest | undefined {
+  take(clientId: JsonRpcId): ClientBoundRequest | undefined {
     const key = idKey(clientId);
     const request = this.byClientId.get(key);
     this.byClientId.delete(key);
     return request;
   }
 
+  /** Removed unanswered (given up); false when it was no longer waiting. */
+  remove(clientId: number): boolean {
+    return this.byClientId.delete(idKey(clientId));
+  }
+
   /** The server cancelled its request: removed; the id the client knows it by. */
   cancel(serverId: JsonRpcId): number | undefined {
     for (const [key, request] of this.byClientId) {
-      if (idKey(request.serverId) !== idKey(serverId)) continue;
+      if (request.origin !== 'server' || idKey(request.serverId) !== idKey(serverId)) continue;
       this.byClientId.delete(key);
       return Number(key.slice(1));
     }
     return undefined;
   }
 
-  clear(): void {
-    this.byClientId.clear();
+  /** The server is gone: its requests can no longer be answered; the wrapper's own stay. */
+  clearServerRequests(): void {
+    for (const [key, request] of this.byClientId) if (request.origin === 'server') this.byClientId.delete(key);
+  }
+
+  /** The client is gone: the wrapper's own requests, removed, to be told. */
+  takeWrapperRequests(): WrapperClientRequest[] {
+    const taken: WrapperClientRequest[] = [];
+    for (const [key, request] of this.byClientId) {
+      if (request.origin !== 'wrapper') continue;
+      this.byClientId.delete(key);
+      taken.push(request);
+    }
+    return taken;
   }
 }

@@ -78,7 +78,7 @@ class RelaySession implements Relay {
       this.endClient();
     });
     const timers = options.timers ?? realTimers;
-    const client = new ClientSide(clientOutlet, clientFlow);
+    const client = new ClientSide(clientOutlet, clientFlow, timers);
     const server = new ServerSide({ outlet: serverOutlet, client, clientFlow, timers, log });
     const context: RelayContext = {
       gate: options.gate,
@@ -94,7 +94,15 @@ class RelaySession implements Relay {
     };
     this.context = context;
     const tasks = new TaskDeadlines(context);
-    this.calls = new ToolCalls(context, { requestFromServer: (method, params) => server.request(method, params) }, tasks);
+    this.calls = new ToolCalls(
+      context,
+      {
+        requestFromServer: (method, params) => server.request(method, params),
+        client: () => client.facts(),
+        requestFromClient: (method, params, timeoutMs) => client.request(method, params, timeoutMs),
+      },
+      tasks,
+    );
     const fromClient = new FromClient(context, this.calls, tasks);
     this.fromServer = new FromServer(context);
     options.gate.watchVisibleTools?.(() => {
@@ -127,6 +135,7 @@ class RelaySession implements Relay {
     if (this.clientEnding) return;
     this.clientEnding = true;
     this.context.clientFlow.stop();
+    this.context.client.closed('the client closed the session');
     void this.calls.whenIdle(VERDICT_DRAIN_MS).then(() => {
       this.context.server.end();
       this.clientEnded();

@@ -8,9 +8,10 @@ import { Limiter } from '../../../src/limits/limiter.js';
 import { MemoryStore } from '../../../src/limits/memory-store.js';
 import { loadPolicyText } from '../../../src/policy/index.js';
 import type { CallVerdict, Gate, GateContext, ToolCall } from '../../../src/proxy/gate.js';
+import { gateContext } from '../../support/gate-context.js';
 
 const document = { version: '1', default: 'allow', tools: { echo: { limits: [{ window: 'minute', max: 10 }] } } };
-const noServer: GateContext = { requestFromServer: () => Promise.reject(new Error('no server in this test')) };
+const noServer: GateContext = gateContext();
 const quiet = new Writable({ write: (_chunk, _encoding, callback) => callback() });
 
 let nextId = 1;

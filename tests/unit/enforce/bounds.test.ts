@@ -7,6 +7,7 @@ import { Limiter } from '../../../src/limits/limiter.js';
 import { MemoryStore } from '../../../src/limits/memory-store.js';
 import { loadPolicyText, sha256Hex, type CompiledPolicy } from '../../../src/policy/index.js';
 import type { CallVerdict, GateContext, ToolCall } from '../../../src/proxy/gate.js';
+import { gateContext } from '../../support/gate-context.js';
 import type { BoundedMap } from '../../../src/shared/bounded-map.js';
 import { MAX_TOOL_NAME_LENGTH } from '../../../src/shared/tool-names.js';
 
@@ -37,7 +38,7 @@ function harness(document: object, options: { monitor?: boolean; store?: MemoryS
   return { gate, policy, records };
 }
 
-const noServer: GateContext = { requestFromServer: () => Promise.reject(new Error('no server in this test')) };
+const noServer: GateContext = gateContext();
 let nextId = 1;
 const call = (name: string, args: unknown = {}, extra: Record<string, unknown> = {}): ToolCall => ({ id: nextId++, name, arguments: args, params: { name, arguments: args, ...extra } });
 const verdictOf = async (gate: ReturnType<typeof harness>['gate'], toolCall: ToolCall): Promise<CallVerdict> => gate.checkCall(toolCall, noServer);

@@ -5,6 +5,7 @@ import { MemoryStore } from '../../../src/limits/memory-store.js';
 import type { LimitStore } from '../../../src/limits/types.js';
 import { loadPolicyText, type CompiledPolicy } from '../../../src/policy/index.js';
 import type { CallVerdict, Gate, GateContext, ToolCall } from '../../../src/proxy/gate.js';
+import { gateContext } from '../../support/gate-context.js';
 
 function policyOf(document: object): CompiledPolicy {
   const loaded = loadPolicyText(JSON.stringify(document), 'policy.json');
@@ -36,7 +37,7 @@ function harness(document: object, options: { store?: LimitStore; monitor?: bool
   return { gate, records, advance: (ms) => (now += ms) };
 }
 
-const noServer: GateContext = { requestFromServer: () => Promise.reject(new Error('no server in this test')) };
+const noServer: GateContext = gateContext();
 let nextId = 1;
 function call(name: string, args: unknown = {}, extra: Record<string, unknown> = {}): ToolCall {
   return { id: nextId++, name, arguments: args, params: { name, arguments: args, ...extra } };
@@ -111,12 +112,12 @@ describe('policy gate', () => {
 
   test('input_schema enforce checks the schema the server advertised and fetches the list when it has none', async () => {
     const { gate } = harness({ version: '1', default: 'allow', input_schema: 'enforce' });
-    const context: GateContext = {
+    const context: GateContext = gateContext({
       requestFromServer: async (method) => {
         expect(method).toBe('tools/list');
         return { tools: [{ name: 'add', inputSchema: { type: 'object', properties: { a: { type: 'number' } }, required: ['a'] } }] };
       },
-    };
+    });
     const refused = await verdictOf(gate, call('add', { a: 'one' }), context);
     expect(textOf(refused)).toBe('Invalid arguments for add: /a must be a number');
     expect((await verdictOf(gate, call('add', { a: 1 }), context)).kind).toBe('forward');

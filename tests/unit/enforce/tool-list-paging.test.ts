@@ -3,6 +3,7 @@ import { Limiter } from '../../../src/limits/limiter.js';
 import { MemoryStore } from '../../../src/limits/memory-store.js';
 import { loadPolicyText } from '../../../src/policy/index.js';
 import type { GateContext } from '../../../src/proxy/gate.js';
+import { gateContext } from '../../support/gate-context.js';
 
 function enforcingGate() {
   const loaded = loadPolicyText(JSON.stringify({ version: '1', default: 'allow', input_schema: 'enforce' }), 'policy.json');
@@ -14,12 +15,12 @@ function enforcingGate() {
 /** A server whose tools/list never ends: `cursor(page)` names the next page of page `page`. */
 function endlessServer(cursor: (page: number) => string) {
   const asked: unknown[] = [];
-  const context: GateContext = {
+  const context: GateContext = gateContext({
     requestFromServer: async (method, params) => {
       asked.push(params?.cursor);
       return { tools: [{ name: `tool-${asked.length}`, inputSchema: { type: 'object' } }], nextCursor: cursor(asked.length) };
     },
-  };
+  });
   return { asked, context };
 }
 
