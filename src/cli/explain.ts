@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { evaluate, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
 import { errorMessage } from '../shared/values.js';
+import { approvalSummary, approvalText, type ApprovalSummary } from '../tools/approval.js';
 import { budgetReader, type BudgetReader } from './budget-use.js';
 import { colours } from './colour.js';
 import { createProgram, runCommand, sayer, type Say } from './command.js';
@@ -21,7 +22,8 @@ interface ExplainOptions {
   format: 'text' | 'json';
 }
 
-export type ExplainDecision = 'allow' | 'deny' | 'hidden' | 'limited';
+/** ask: checked and within its budgets, so the wrapper would ask a person, and forward the call once approved. */
+export type ExplainDecision = 'allow' | 'ask' | 'deny' | 'hidden' | 'limited';
 
 export interface ExplainedBudget {
   counter: string;
@@ -41,13 +43,18 @@ export interface ExplainedBudget {
 export interface Explanation {
   tool: string;
   decision: ExplainDecision;
-  /** whether the wrapper would send the call on to the server (monitor mode forwards refusals too) */
+  /**
+   * whether the wrapper would send the call on to the server without anyone's say (monitor mode
+   * forwards refusals and asked calls too); false for a call it would ask about (decision ask)
+   */
   forwarded: boolean;
   /** JSON Pointer of what decided, or "(default)" */
   rule: string;
   reason: string | null;
   violations: string[];
   budgets: ExplainedBudget[];
+  /** how a person would be asked (decision ask, also in monitor mode, where nobody is); otherwise null */
+  approval: ApprovalSummary | null;
   notes: string[];
 }
 
@@ -56,7 +63,7 @@ function program(io: CliIo, say: Say): Command {
     name: 'policy-wrap explain',
     usage: '[--policy <file>] [--state <where>] [--grant <name>] [--format text|json] <tool> [arguments-json]',
     description:
-      'Say what the policy would do with one tools/call, without a server: allow, deny, hidden or limited, the rule ' +
+      'Say what the policy would do with one tools/call, without a server: allow, ask (a person must approve it), deny, hidden or limited, the rule ' +
       'that decides, what is wrong with the arguments, and each budget the call would take with its current use, ' +
       'read from the counter store. Nothing is counted.',
     io,
@@ -69,7 +76,11 @@ function program(io: CliIo, say: Say): Command {
     .option('--state-prefix <prefix>', 'prefix of every Redis key (default "policy-wrap:")')
     .option('-g, --grant <name>', 'whose `scope: "grant"` budgets to read (default: $POLICY_WRAP_GRANT, else "default")')
     .addOption(new Option('--format <format>', 'lines for people, or a JSON object for scripts').choices(['text', 'json']).default('text'))
-    .addHelpText('after', '\nExit codes: 0 the call would be forwarded, 1 it would be refused, 2 bad usage, a policy with errors, or a store that cannot be read.');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 the call would be forwarded, or asked about (decision "ask": forwarded once a person approves it; "forwarded" is false), ' +
+        '1 it would be refused, 2 bad usage, a policy with errors, or a store that cannot be read.',
+    );
 }
 
 /** `policy-wrap explain [--policy file] [--state where] [--grant name] [--format text|json] <tool> [arguments-json]` */
@@ -110,7 +121,7 @@ async function explain(own: string[], command: string[] | undefined, io: CliIo, 
   }
   if (options.format === 'json') io.stdout.write(`${JSON.stringify(explanation, null, 2)}\n`);
   else io.stdout.write(renderExplanation(explanation, colours(io.stdout, io.env)));
-  return explanation.forwarded ? ExitCode.ok : ExitCode.problems;
+  return explanation.forwarded || explanation.decision === 'ask' ? ExitCode.ok : ExitCode.problems;
 }
 
 /** The arguments object, or what is wrong with the text. */
@@ -154,6 +165,7 @@ export async function explainCall(policy: CompiledPolicy, call: ExplainCall, rea
       reason: decision.reason,
       violations: decision.violations ?? [],
       budgets: [],
+      approval: null,
       notes,
     };
   }
@@ -171,9 +183,14 @@ export async function explainCall(policy: CompiledPolicy, call: ExplainCall, rea
     retryAfterMs: peek.retryAfterMs[index] ?? 0,
   }));
   const full = budgets.find((budget) => budget.used >= budget.max);
-  if (full === undefined) {
-    return { tool: call.tool, decision: 'allow', forwarded: true, rule: decision.rule, reason: null, violations: [], budgets, notes };
+  if (full === undefined && decision.approval !== undefined) {
+    if (monitor) notes.push('monitor mode: nobody is asked; the call is forwarded without approval');
+    return { tool: call.tool, decision: 'ask', forwarded: monitor, rule: decision.rule, reason: null, violations: [], budgets, approval: approvalSummary(decision.approval), notes };
   }
+  if (full === undefined) {
+    return { tool: call.tool, decision: 'allow', forwarded: true, rule: decision.rule, reason: null, violations: [], budgets, approval: null, notes };
+  }
+  // A call over its budget is refused before anyone would be asked.
   return {
     tool: call.tool,
     decision: 'limited',
@@ -182,12 +199,14 @@ export async function explainCall(policy: CompiledPolicy, call: ExplainCall, rea
     reason: `${full.description}; retry in ${Math.max(1, Math.ceil(full.retryAfterMs / 1000))} s`,
     violations: [],
     budgets,
+    approval: null,
     notes,
   };
 }
 
 const paint: Record<ExplainDecision, (chalk: ChalkInstance, text: string) => string> = {
   allow: (chalk, text) => chalk.green(text),
+  ask: (chalk, text) => chalk.magenta(text),
   limited: (chalk, text) => chalk.yellow(text),
   deny: (chalk, text) => chalk.red(text),
   hidden: (chalk, text) => chalk.dim.red(text),
@@ -196,10 +215,11 @@ const paint: Record<ExplainDecision, (chalk: ChalkInstance, text: string) => str
 /** A few lines, labels padded before colouring so the layout is the same with and without colour. */
 export function renderExplanation(explanation: Explanation, chalk: ChalkInstance): string {
   const rows: [string, string][] = [
-    ['decision', `${paint[explanation.decision](chalk, explanation.decision)}${explanation.forwarded ? '' : chalk.dim(' (refused)')}`],
+    ['decision', `${paint[explanation.decision](chalk, explanation.decision)}${explanation.forwarded ? '' : chalk.dim(explanation.decision === 'ask' ? ' (forwarded once a person approves)' : ' (refused)')}`],
     ['tool', explanation.tool],
     ['rule', explanation.rule],
   ];
+  if (explanation.approval !== null) rows.push(['approval', approvalText(explanation.approval)]);
   if (explanation.reason !== null) rows.push(['reason', explanation.reason]);
   for (const violation of explanation.violations) rows.push(['violation', chalk.red(violation)]);
   const usedWidth = Math.max(0, ...explanation.budgets.map((budget) => `${budget.used}/${budget.max}`.length));

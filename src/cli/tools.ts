@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { budgetClaims, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
 import { hintLabels } from '../tools/hints.js';
+import { approvalText } from '../tools/approval.js';
 import { toolRows, type BudgetUse, type LimitSummary, type ToolDecision, type ToolRow } from '../tools/rows.js';
 import { budgetReader, type BudgetReader } from './budget-use.js';
 import { colours } from './colour.js';
@@ -33,7 +34,7 @@ function program(io: CliIo, say: Say): Command {
     description:
       "Start an MCP server, read its tools and show, for each one, what the server's annotations claim and what the " +
       'policy does with its calls: allowed, limited (with how much of each budget is used now, read from the counter ' +
-      'store), denied (the agent sees why) or hidden. Nothing is called and nothing is counted.',
+      'store), ask (a person approves each call), denied (the agent sees why) or hidden. Nothing is called and nothing is counted.',
     io,
     say,
   })
@@ -137,6 +138,7 @@ async function readBudgetUse(rows: readonly ToolRow[], policy: CompiledPolicy, g
 const paint: Record<ToolDecision, (chalk: ChalkInstance, text: string) => string> = {
   allowed: (chalk, text) => chalk.green(text),
   limited: (chalk, text) => chalk.yellow(text),
+  ask: (chalk, text) => chalk.magenta(text),
   denied: (chalk, text) => chalk.red(text),
   hidden: (chalk, text) => chalk.dim.red(text),
 };
@@ -166,9 +168,11 @@ function decisionText(row: ToolRow, chalk: ChalkInstance): [string, string] {
   const details: string[] = [];
   if (row.argumentsChecked) details.push(row.checkedArguments.length > 0 ? `checks arguments ${row.checkedArguments.join(', ')}` : 'checks arguments');
   if (row.timeoutSeconds !== undefined) details.push(`timeout ${row.timeoutSeconds} s`);
-  const limits = row.decision === 'limited' ? `: ${row.limits.map((limit) => `${limitText(row.name, limit)}${useText(limit.use, chalk)}`).join('; ')}` : '';
-  return [row.decision, `${limits}${details.map((detail) => ` · ${detail}`).join('')}`];
+  const limits = row.limits.map((limit) => `${limitText(row.name, limit)}${useText(limit.use, chalk)}`);
+  const parts = row.approval === undefined ? limits : [`${approvalText(row.approval)}${row.enforced ? '' : ' (monitor mode: forwarded without asking)'}`, ...limits];
+  return [row.decision, `${parts.length > 0 ? `: ${parts.join('; ')}` : ''}${details.map((detail) => ` · ${detail}`).join('')}`];
 }
+
 
 /** The engine's description without the tool's own name (the row says it), and who shares it. */
 function limitText(tool: string, limit: LimitSummary): string {
@@ -190,7 +194,7 @@ function useText(use: BudgetUse | null | undefined, chalk: ChalkInstance): strin
 function summary(rows: readonly ToolRow[], policy: CompiledPolicy, shared: readonly SharedBudget[], chalk: ChalkInstance): string[] {
   const count = (decision: ToolDecision): number => rows.filter((row) => row.decision === decision).length;
   const lines = [
-    `${rows.length} ${rows.length === 1 ? 'tool' : 'tools'}: ${count('allowed')} allowed, ${count('limited')} limited, ` +
+    `${rows.length} ${rows.length === 1 ? 'tool' : 'tools'}: ${count('allowed')} allowed, ${count('limited')} limited, ${count('ask')} asked, ` +
       `${count('denied')} denied (visible), ${count('hidden')} hidden.`,
   ];
   if (policy.limits.length > 0) {
@@ -198,6 +202,7 @@ function summary(rows: readonly ToolRow[], policy: CompiledPolicy, shared: reado
     lines.push(`Every allowed call also counts toward: ${policy.limits.map((limit) => `${limit.description}${useOf(limit.pointer)}`).join('; ')}.`);
   }
   if (policy.inputSchema === 'enforce') lines.push("Allowed calls must also match the tool's advertised input schema (input_schema: enforce).");
+  if (count('ask') > 0 && policy.mode === 'enforce') lines.push('Asked calls are checked and counted first: a person is asked only about a call that would otherwise go through.');
   if (policy.mode === 'monitor') lines.push('Monitor mode: nothing is blocked or hidden; refusals are only recorded.');
   lines.push("Hints are the server's own claims; policy-wrap does not check them.");
   return lines;

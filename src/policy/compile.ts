@@ -5,7 +5,8 @@ import { sha256Hex } from './digest.js';
 import { compareSpecificity, GlobSyntaxError, matchGlob, parseGlob, type Glob } from './glob.js';
 import { pointerOf } from './pointer.js';
 import { describeSchemaCompileError } from './schema-compile-errors.js';
-import type { LimitRule, PolicyDocument, Scope, ToolRule } from './types.js';
+import type { ApprovalRule } from './evaluate.js';
+import type { ApprovalSettings, LimitRule, PolicyDocument, Scope, ToolRule } from './types.js';
 import { isObject } from '../shared/values.js';
 
 export interface CompiledLimit {
@@ -28,7 +29,10 @@ export interface CompiledRule {
   /** "/tools/<key>" */
   readonly pointer: string;
   readonly glob: Glob;
-  readonly action: 'allow' | 'deny';
+  /** `ask`: allowed once a person approves (see `approval`). */
+  readonly action: 'allow' | 'deny' | 'ask';
+  /** `approval` with its defaults, for an `ask` rule only. */
+  readonly approval: ApprovalRule | undefined;
   /** `reason` or `on_deny` as written. */
   readonly reason: string | undefined;
   /** Hidden from tools/list when the rule denies (default true). */
@@ -144,6 +148,14 @@ function compileRule(
       message: '"on_deny" is another name for "reason"; give only one of them',
     });
   }
+  if (rule.approval !== undefined && rule.action !== 'ask') {
+    issues.push({
+      pointer: `${pointer}/approval`,
+      part: 'key',
+      code: 'policy.conflicting-fields',
+      message: `"approval" applies only to a rule with "action": "ask"; this rule ${rule.action === 'deny' ? 'denies every call' : 'allows calls without asking'}: add "action": "ask" or remove "approval"`,
+    });
+  }
   let checkArguments: ArgumentsCheck | undefined;
   if (rule.arguments !== undefined && (isObject(rule.arguments) || typeof rule.arguments === 'boolean')) {
     try {
@@ -158,6 +170,7 @@ function compileRule(
     key,
     pointer,
     action: rule.action ?? 'allow',
+    approval: rule.action === 'ask' ? compileApproval(rule.approval) : undefined,
     reason: rule.reason ?? rule.on_deny,
     hide: rule.hide !== false,
     limits: compileLimits(rule.limits, `${pointer}/limits`, subject),
@@ -165,6 +178,22 @@ function compileRule(
     checkArguments,
     timeoutMs: typeof rule.timeout === 'number' ? Math.round(rule.timeout * 1000) : undefined,
   };
+}
+
+/** Default time a person has to answer: two minutes. */
+export const defaultApprovalTimeoutMs = 120_000;
+
+/** An `ask` rule's approval, defaults filled in; parts of the wrong shape (the schema reports them) take the default. */
+function compileApproval(approval: ApprovalSettings | undefined): ApprovalRule {
+  const settings: ApprovalSettings = isObject(approval) ? approval : {};
+  const timeoutMs = typeof settings.timeout === 'number' && settings.timeout > 0 ? Math.round(settings.timeout * 1000) : defaultApprovalTimeoutMs;
+  const remember: ApprovalRule['remember'] =
+    settings.remember === 'session'
+      ? { kind: 'session' }
+      : typeof settings.remember === 'number' && Number.isInteger(settings.remember) && settings.remember >= 1
+        ? { kind: 'for', ms: settings.remember * 1000 }
+        : { kind: 'call' };
+  return { timeoutMs, remember };
 }
 
 function compileLimits(limits: unknown, pointer: string, subject: string): CompiledLimit[] {

@@ -79,7 +79,9 @@ export const defaultRule = '(default)';
 /**
  * Decides one call. Pure and synchronous: the same policy and facts always give the same
  * decision. Counting the budgets is the caller's job. `policy.mode` is not applied here either:
- * in monitor mode the caller records a deny and forwards the call anyway.
+ * in monitor mode the caller records a deny and forwards the call anyway. An allowed decision with
+ * `approval` (an `ask` rule) is forwarded only once a person approves it; asking is the caller's
+ * job too, and only a call that passed every check here carries `approval`.
  */
 export function evaluate(policy: CompiledPolicy, call: CallFacts): Decision {
   const rule = policy.ruleFor(call.tool);
@@ -124,8 +126,10 @@ export function evaluate(policy: CompiledPolicy, call: CallFacts): Decision {
     }
   }
 
+  // Only a call that passed every check gets here: nobody is asked to approve a call refused anyway.
   const decision: AllowDecision = { outcome: 'allow', rule: rule?.pointer ?? defaultRule, budgets: claims(policy, rule, call) };
   if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
+  if (rule?.approval !== undefined) decision.approval = rule.approval;
   return decision;
 }
 
@@ -135,7 +139,7 @@ function denyByName(policy: CompiledPolicy, tool: string, rule: CompiledRule | u
     if (policy.default === 'allow') return undefined;
     return { outcome: 'deny', rule: defaultRule, cause: 'default', reason: `${tool} is not allowed by the policy (default: deny)`, hidden: true };
   }
-  if (rule.action === 'allow') return undefined;
+  if (rule.action !== 'deny') return undefined;
   return {
     outcome: 'deny',
     rule: rule.pointer,
@@ -160,7 +164,10 @@ export interface ToolDescription {
   tool: string;
   /** Pointer of the deciding rule, or "(default)". */
   rule: string;
-  action: 'allow' | 'deny';
+  /** ask: allowed once a person approves each call (see `approval`). */
+  action: 'allow' | 'deny' | 'ask';
+  /** How a person approves calls (for action ask). */
+  approval?: ApprovalRule;
   /** Why calls are denied (for action deny). */
   reason?: string;
   /** Left out of tools/list (see isHidden). */
@@ -180,7 +187,7 @@ export function describeTool(policy: CompiledPolicy, tool: string): ToolDescript
   const description: ToolDescription = {
     tool,
     rule: rule?.pointer ?? defaultRule,
-    action: denial === undefined ? 'allow' : 'deny',
+    action: denial !== undefined ? 'deny' : rule?.approval !== undefined ? 'ask' : 'allow',
     hidden: isHidden(policy, tool),
     budgets: denial === undefined ? [...(rule?.limits ?? []), ...policy.limits].map((limit) => limit.description) : [],
     argumentsChecked: denial === undefined && rule?.checkArguments !== undefined,
@@ -188,6 +195,7 @@ export function describeTool(policy: CompiledPolicy, tool: string): ToolDescript
   };
   if (denial !== undefined) description.reason = denial.reason;
   if (denial === undefined && rule?.timeoutMs !== undefined) description.timeoutMs = rule.timeoutMs;
+  if (denial === undefined && rule?.approval !== undefined) description.approval = rule.approval;
   return description;
 }
 

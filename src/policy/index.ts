@@ -4,6 +4,7 @@ export type { ArgumentsCheck } from './argument-schemas.js';
 export {
   CompiledPolicy,
   namespaceOfFile,
+  defaultApprovalTimeoutMs,
   tryCompilePolicy,
   type CompiledLimit,
   type CompiledRule,
@@ -18,6 +19,7 @@ export {
   evaluate,
   isHidden,
   type AllowDecision,
+  type ApprovalRule,
   type BudgetClaim,
   type CallFacts,
   type Decision,
@@ -34,4 +36,4 @@ export { loadPolicyFile, loadPolicyText, type LoadResult } from './load.js';
 export { formatProblem, hasErrors, PolicyLoadError, sortProblems, type Problem } from './problems.js';
 export { policySchemaId, policySchemaUrl, readPolicySchema } from './schema.js';
 export { lintAgainstServer } from './server-lint.js';
-export type { LimitRule, PolicyDocument, Scope, ToolRule, WindowName } from './types.js';
+export type { ApprovalSettings, LimitRule, PolicyDocument, Scope, ToolRule, WindowName } from './types.js';

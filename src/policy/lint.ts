@@ -36,8 +36,16 @@ function ruleFindings(policy: CompiledPolicy, rule: CompiledRule): Finding[] {
       }
     }
   } else {
+    const asks = rule.action === 'ask';
     if (document.hide !== undefined) {
-      findings.push({ pointer: `${rule.pointer}/hide`, part: 'key', code: 'lint.ignored-field', message: '"hide" only applies to denied tools; this rule allows its tools' });
+      findings.push({
+        pointer: `${rule.pointer}/hide`,
+        part: 'key',
+        code: 'lint.ignored-field',
+        message: asks
+          ? '"hide" only applies to denied tools; this rule asks a person about each call, so its tools stay listed'
+          : '"hide" only applies to denied tools; this rule allows its tools',
+      });
     }
     const reasonField = document.reason !== undefined ? 'reason' : document.on_deny !== undefined ? 'on_deny' : undefined;
     if (reasonField !== undefined && rule.checkArguments === undefined) {
@@ -45,13 +53,47 @@ function ruleFindings(policy: CompiledPolicy, rule: CompiledRule): Finding[] {
         pointer: `${rule.pointer}/${reasonField}`,
         part: 'key',
         code: 'lint.ignored-field',
-        message: `"${reasonField}" is shown when this rule denies a call, and this rule allows every call (it has no "arguments" check)`,
+        message: asks
+          ? `"${reasonField}" is shown when this rule denies a call, and this rule denies none (it has no "arguments" check; a call a person does not approve is refused with its own words)`
+          : `"${reasonField}" is shown when this rule denies a call, and this rule allows every call (it has no "arguments" check)`,
       });
     }
+    if (asks) findings.push(...askFindings(policy, rule));
   }
   const shadow = shadowedBy(policy, rule);
   if (shadow !== undefined) findings.push({ pointer: rule.pointer, part: 'key', code: 'lint.unreachable-pattern', message: shadow });
   return findings;
+}
+
+/** An `ask` rule under monitor mode, where nobody is asked, and an approval remembered for less time than a call gets. */
+function askFindings(policy: CompiledPolicy, rule: CompiledRule): Finding[] {
+  const approval = policy.document.tools?.[rule.key]?.approval;
+  if (policy.mode === 'monitor') {
+    const findings: Finding[] = [
+      {
+        pointer: `${rule.pointer}/action`,
+        part: 'value',
+        code: 'lint.ask-in-monitor',
+        message: '"mode" is "monitor", which blocks nothing, so nobody is asked: calls of this rule are forwarded without approval; remove "mode" (or set it to "enforce") to ask',
+      },
+    ];
+    if (approval !== undefined) {
+      findings.push({ pointer: `${rule.pointer}/approval`, part: 'key', code: 'lint.ignored-field', message: 'in monitor mode nobody is asked, so "approval" never applies' });
+    }
+    return findings;
+  }
+  const remember = rule.approval?.remember;
+  if (remember?.kind !== 'for' || rule.approval === undefined || remember.ms >= rule.approval.timeoutMs) return [];
+  return [
+    {
+      pointer: `${rule.pointer}/approval/remember`,
+      part: 'value',
+      code: 'lint.remember-too-short',
+      message:
+        `an approval remembered for ${remember.ms / 1000} s lasts less than one for "call", which the agent can use for the approval timeout ` +
+        `(${rule.approval.timeoutMs / 1000} s) after a person approves from a terminal; remember it for at least ${rule.approval.timeoutMs / 1000} s, or write "call"`,
+    },
+  ];
 }
 
 /**
@@ -71,10 +113,10 @@ function shadowedBy(policy: CompiledPolicy, rule: CompiledRule): string | undefi
   return `pattern ${JSON.stringify(rule.key)} never decides a call: every name it matches has a more specific rule (${deciders.join(', ')})`;
 }
 
-/** Limits that can count something: the top-level ones and those of allowing rules. */
+/** Limits that can count something: the top-level ones and those of allowing and asking rules. */
 function* allowedLimits(policy: CompiledPolicy): Generator<CompiledLimit> {
   yield* policy.limits;
-  for (const rule of policy.rules) if (rule.action === 'allow') yield* rule.limits;
+  for (const rule of policy.rules) if (rule.action !== 'deny') yield* rule.limits;
 }
 
 function maxZero(limit: CompiledLimit): Finding[] {

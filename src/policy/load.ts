@@ -112,6 +112,8 @@ function schemaErrorFindings(errors: readonly ReadableError[]): Finding[] {
       });
     } else if (error.keyword === 'propertyNames') {
       findings.push({ pointer: `${path}${pointerOf(String(error.params.propertyName))}`, part: 'key', code: 'policy.schema', message: 'a tool rule needs a name: the key "" matches no tool' });
+    } else if (error.keyword === 'anyOf' && /^\/tools\/[^/]*\/approval\/remember$/.test(path)) {
+      findings.push({ pointer: path, part: 'value', code: 'policy.schema', message: `${label} must be "call", "session" or a whole number of seconds from 1 to 2592000 (30 days)` });
     } else if (error.keyword === 'pattern' && /\/limits\/[0-9]+\/per$/.test(path)) {
       findings.push({ pointer: path, part: 'value', code: 'policy.schema', message: `${label} must be "tool", "arguments" or a path into the arguments such as "arguments.ratingKey"` });
     } else {

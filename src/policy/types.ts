@@ -16,8 +16,8 @@ export interface PolicyDocument {
 }
 
 export interface ToolRule {
-  /** A listed tool without `action` is allowed. */
-  action?: 'allow' | 'deny';
+  /** A listed tool without `action` is allowed; `ask`: a person approves each call first. */
+  action?: 'allow' | 'deny' | 'ask';
   /** Shown to the agent when the call is denied. */
   reason?: string;
   /** Synonym of `reason`. */
@@ -27,8 +27,18 @@ export interface ToolRule {
   limits?: LimitRule[];
   /** A JSON Schema the call's arguments must satisfy. */
   arguments?: Record<string, unknown> | boolean;
-  /** Seconds the server gets to answer a call of this tool. */
+  /** Seconds the server gets to answer a call of this tool (once approved, for `ask`). */
   timeout?: number;
+  /** How a person approves calls; only with `action: "ask"`. */
+  approval?: ApprovalSettings;
+}
+
+/** A rule's `approval` as written. */
+export interface ApprovalSettings {
+  /** Seconds a person has to answer; default 120. */
+  timeout?: number;
+  /** What one approval covers: this call (default), the rest of the session, or that many seconds. */
+  remember?: 'call' | 'session' | number;
 }
 
 export type Scope = 'grant' | 'session' | 'global';

@@ -7,6 +7,7 @@ import {
   type CompiledPolicy,
   type ToolRule,
 } from '../policy/index.js';
+import { approvalSummary, type ApprovalSummary } from './approval.js';
 import { statedHints, type StatedHints, type ToolAnnotations } from './hints.js';
 
 /** The part of a tools/list entry the overview looks at. */
@@ -19,10 +20,13 @@ export interface ServerTool {
 /**
  * - allowed: calls go through (policy-wide limits and checks still apply);
  * - limited: allowed, under budgets of the tool's own rule;
+ * - ask: a person approves each call before it is forwarded (its rule's limits, if any, in `limits`);
  * - denied: every call is refused, and the agent sees the tool and the reason;
  * - hidden: every call is refused, and the tool is left out of tools/list.
  */
-export type ToolDecision = 'allowed' | 'limited' | 'denied' | 'hidden';
+export type ToolDecision = 'allowed' | 'limited' | 'ask' | 'denied' | 'hidden';
+
+export type { ApprovalSummary };
 
 /** One budget of a tool's own rule. */
 export interface LimitSummary {
@@ -74,6 +78,8 @@ export interface ToolRow {
   inputSchemaChecked: boolean;
   /** Seconds the server gets to answer a call (the rule's `timeout`). */
   timeoutSeconds?: number;
+  /** How a person approves each call (decision ask only). */
+  approval?: ApprovalSummary;
   /** False in monitor mode: refusals are only recorded, and every call is forwarded. */
   enforced: boolean;
 }
@@ -120,7 +126,7 @@ function rowFor(tool: ServerTool, policy: CompiledPolicy, advertisedSchema: Adve
   const limits = (rule?.limits ?? []).map(summarize);
   const row: ToolRow = {
     ...base,
-    decision: limits.length > 0 ? 'limited' : 'allowed',
+    decision: described.action === 'ask' ? 'ask' : limits.length > 0 ? 'limited' : 'allowed',
     rule: described.rule,
     hidden: described.hidden,
     limits,
@@ -130,6 +136,7 @@ function rowFor(tool: ServerTool, policy: CompiledPolicy, advertisedSchema: Adve
     inputSchemaChecked: described.inputSchemaChecked,
   };
   if (described.timeoutMs !== undefined) row.timeoutSeconds = described.timeoutMs / 1000;
+  if (described.approval !== undefined) row.approval = approvalSummary(described.approval);
   return row;
 }
 

@@ -18,6 +18,13 @@ const policy = writePolicy(tmp.dir, {
     search: { arguments: { type: 'object', properties: { limit: { type: 'integer', maximum: 10 } } } },
     wipe: { action: 'deny', hide: false, reason: 'wiping is never allowed' },
     per_session: { limits: [{ window: 'hour', max: 1, scope: 'session' }] },
+    delete_playlist: {
+      action: 'ask',
+      approval: { timeout: 60, remember: 'session' },
+      arguments: { type: 'object', properties: { id: { type: 'integer' } }, required: ['id'] },
+      limits: [{ window: 'hour', max: 3 }],
+    },
+    never_room: { action: 'ask', limits: [{ window: 'hour', max: 0 }] },
   },
 });
 
@@ -45,6 +52,7 @@ describe('policy-wrap explain', () => {
       reason: null,
       violations: [],
       budgets: [],
+      approval: null,
       notes: [],
     });
     const text = await explain(['--policy', policy, '--state', state, 'echo']);
@@ -113,6 +121,68 @@ describe('policy-wrap explain', () => {
     expect(text.stdout).toMatch(/\nbudget    2\/2  at most 2 calls per hour for echo \(counter \/tools\/echo\/limits\/0, grant, retry in \d+ s\)$/);
   }, 30_000);
 
+  test('an asked call exits 0 with decision "ask", not forwarded until a person approves, its approval and its budgets', async () => {
+    expect(await explained(['--state', 'memory', 'delete_playlist', '{"id": 7}'], 0)).toEqual({
+      tool: 'delete_playlist',
+      decision: 'ask',
+      forwarded: false,
+      rule: '/tools/delete_playlist',
+      reason: null,
+      violations: [],
+      budgets: [
+        {
+          counter: '/tools/delete_playlist/limits/0',
+          rule: '/tools/delete_playlist/limits/0',
+          scope: 'grant',
+          description: 'at most 3 calls per hour for delete_playlist',
+          used: 0,
+          max: 3,
+          windowMs: 3_600_000,
+          retryAfterMs: 0,
+        },
+      ],
+      approval: { timeoutSeconds: 60, remember: 'session' },
+      notes: [],
+    });
+    const text = await explain(['--policy', policy, '--state', 'memory', 'delete_playlist', '{"id": 7}']);
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout.split('\n')).toEqual([
+      'decision  ask (forwarded once a person approves)',
+      'tool      delete_playlist',
+      'rule      /tools/delete_playlist',
+      'approval  a person approves each call (remembered for the session, same arguments; 60 s to answer)',
+      'budget    0/3  at most 3 calls per hour for delete_playlist (counter /tools/delete_playlist/limits/0, grant)',
+    ]);
+  });
+
+  test('an asked call with bad arguments is denied, never asked: exit 1, no approval', async () => {
+    expect(await explained(['--state', 'memory', 'delete_playlist', '{"id": "all"}'], 1)).toMatchObject({
+      decision: 'deny',
+      forwarded: false,
+      rule: '/tools/delete_playlist/arguments',
+      violations: [expect.stringMatching(/^\/id must be an? integer$/)],
+      approval: null,
+    });
+  });
+
+  test('an asked call over its budget is refused before anyone is asked: limited, exit 1, no approval', async () => {
+    const result = await explained(['--state', 'memory', 'never_room'], 1);
+    expect(result).toMatchObject({ decision: 'limited', forwarded: false, rule: '/tools/never_room/limits/0', approval: null });
+    expect(result.reason).toMatch(/^at most 0 calls per hour for never_room; retry in \d+ s$/);
+  });
+
+  test('monitor mode: an asked call is forwarded without asking, with a note', async () => {
+    const monitoring = writePolicy(tmp.dir, { version: '1', default: 'deny', mode: 'monitor', tools: { a: { action: 'ask' } } }, 'monitor-ask.json');
+    const result = await explain(['--format', 'json', '--policy', monitoring, '--state', 'memory', 'a']);
+    expect(result.exitCode).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      decision: 'ask',
+      forwarded: true,
+      approval: { timeoutSeconds: 120, remember: 'call' },
+      notes: [expect.stringContaining('monitor mode'), 'monitor mode: nobody is asked; the call is forwarded without approval'],
+    });
+  });
+
   test.each([
     ['not JSON', ['echo', '{text'], /arguments-json is not JSON/],
     ['not an object', ['echo', '[1]'], /arguments-json must be a JSON object/],
@@ -129,6 +199,7 @@ describe('policy-wrap explain', () => {
     const result = await explain(['--help']);
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('Usage: policy-wrap explain');
+    expect(result.stdout.replace(/\s+/g, ' ')).toContain('Exit codes: 0 the call would be forwarded, or asked about (decision "ask": forwarded once a person approves it; "forwarded" is false), 1 it would be refused');
     const help = await execa('node', [cli, 'help', 'explain'], { reject: false });
     expect(help.stdout).toBe(result.stdout);
   });

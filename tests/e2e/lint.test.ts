@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -62,6 +63,75 @@ describe('node bin/policy-wrap.js lint', () => {
       [`${policies}/server/unmentioned-tool.json`, 3, 14, 'lint.unmentioned-tool'],
     ]);
     expect(problems[0]?.message).toMatch(/did you mean "trakt_authenticate"/);
+  });
+
+  describe('action "ask"', () => {
+    let dir: string;
+    beforeAll(() => {
+      dir = mkdtempSync(join(tmpdir(), 'policy-wrap-lint-ask-'));
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    test('a clean ask policy: exit 0, ok', async () => {
+      const file = join(dir, 'ask.json');
+      writeFileSync(
+        file,
+        JSON.stringify({ version: '1', default: 'deny', tools: { delete_playlist: { action: 'ask', approval: { timeout: 60, remember: 'session' }, limits: [{ window: 'hour', max: 3 }] } } }),
+      );
+      const run = await lint([file]);
+      expect([run.exitCode, run.stdout, run.stderr]).toEqual([0, `${file}: ok`, '']);
+    });
+
+    test('its warnings, located: ask in monitor mode, approval ignored there, hide on an asked tool, a short remember', async () => {
+      const file = join(dir, 'ask-warnings.json');
+      writeFileSync(
+        file,
+        [
+          '{',
+          '  "version": "1",',
+          '  "default": "deny",',
+          '  "mode": "monitor",',
+          '  "tools": {',
+          '    "a": { "action": "ask", "approval": { "remember": "session" } },',
+          '    "b": { "action": "ask", "hide": true, "approval": { "remember": 10 } }',
+          '  }',
+          '}',
+        ].join('\n'),
+      );
+      const run = await lint(['--format', 'json', file]);
+      expect(run.exitCode).toBe(0);
+      const problems = JSON.parse(run.stdout) as Array<{ line: number; column: number; code: string; severity: string }>;
+      expect(problems.map((problem) => [problem.line, problem.column, problem.code, problem.severity])).toEqual([
+        [6, 22, 'lint.ask-in-monitor', 'warning'],
+        [6, 29, 'lint.ignored-field', 'warning'],
+        [7, 22, 'lint.ask-in-monitor', 'warning'],
+        [7, 29, 'lint.ignored-field', 'warning'],
+        [7, 43, 'lint.ignored-field', 'warning'],
+      ]);
+      const text = await lint([file]);
+      expect(text.stdout).toBe(`${file}: ok (5 warnings)`);
+      expect(text.stderr.split('\n')[0]).toBe(
+        `${file}:6:22: lint.ask-in-monitor: "mode" is "monitor", which blocks nothing, so nobody is asked: calls of this rule are forwarded without approval; remove "mode" (or set it to "enforce") to ask`,
+      );
+    });
+
+    test('a short remember outside monitor mode: lint.remember-too-short', async () => {
+      const file = join(dir, 'ask-short.json');
+      writeFileSync(file, '{"version": "1", "default": "deny", "tools": {"a": {"action": "ask", "approval": {"remember": 10}}}}');
+      const run = await lint([file]);
+      expect(run.exitCode).toBe(0);
+      expect(run.stderr).toMatch(/^.*ask-short\.json:1:95: lint\.remember-too-short: an approval remembered for 10 s lasts less than one for "call"/);
+    });
+
+    test('approval without "action": "ask" is an error: exit 1, policy.conflicting-fields at the key', async () => {
+      const file = join(dir, 'ask-conflict.json');
+      writeFileSync(file, '{\n  "version": "1",\n  "default": "deny",\n  "tools": {\n    "a": { "approval": { "timeout": 30 } }\n  }\n}');
+      const run = await lint([file]);
+      expect(run.exitCode).toBe(1);
+      expect(run.stderr.split('\n')[0]).toBe(
+        `${file}:5:12: policy.conflicting-fields: "approval" applies only to a rule with "action": "ask"; this rule allows calls without asking: add "action": "ask" or remove "approval"`,
+      );
+    });
   });
 
   test('a server command that does not exist exits 127', async () => {

@@ -187,7 +187,7 @@ describe('policy-wrap tools: the table', () => {
     expect(result.stdout).toMatch(/\ndelete_playlist +writes, destructive, open-world +denied: Deleting a playlist cannot be undone/);
     expect(result.stdout).toMatch(/\nget_recently_added +read-only, open-world +allowed · checks arguments limit · timeout 60 s\n/);
     expect(result.stdout).toMatch(/\ntrakt_authenticate +writes, additive, open-world +limited: at most 10 calls per minute \(0 of 10 used\) · timeout 30 s\n/);
-    expect(result.stdout).toContain('58 tools: 31 allowed, 25 limited, 2 denied (visible), 0 hidden.\n');
+    expect(result.stdout).toContain('58 tools: 31 allowed, 25 limited, 0 asked, 2 denied (visible), 0 hidden.\n');
     expect(result.stdout).toContain('Every allowed call also counts toward: at most 60 calls per minute for all tools (0 of 60 used).\n');
     expect(result.stdout).not.toContain('\u001b[');
     // The server's own stderr is passed through; nothing else is said there.
@@ -231,6 +231,48 @@ describe('policy-wrap tools: which policy', () => {
     expect(rows.filter((row) => row.hidden).map((row) => row.name)).toEqual(rows.map((row) => row.name).filter((name) => name.startsWith('trakt_')));
     expect(rows.find((row) => row.name === 'trakt_search')).toMatchObject({ decision: 'hidden', rule: '/tools/trakt_*' });
     expect(rows.filter((row) => row.decision === 'allowed')).toHaveLength(58 - 9);
+  });
+});
+
+describe('policy-wrap tools: action "ask"', () => {
+  const askPolicy = {
+    version: '1',
+    default: 'deny',
+    tools: {
+      delete_playlist: { action: 'ask', approval: { timeout: 60, remember: 'session' }, limits: [{ window: 'hour', max: 3 }], timeout: 30 },
+      'trakt_*': { action: 'ask' },
+      get_libraries: {},
+    },
+  };
+
+  test('the JSON rows carry decision "ask" and the approval in seconds; limits and timeouts still shown', async () => {
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(askPolicy));
+    const rows = await jsonRows(['--state', 'memory']);
+    expect(rows.find((row) => row.name === 'delete_playlist')).toMatchObject({
+      decision: 'ask',
+      rule: '/tools/delete_playlist',
+      hidden: false,
+      limits: [{ description: 'at most 3 calls per hour for delete_playlist', rule: '/tools/delete_playlist/limits/0', sharedWith: [], use: { used: 0, max: 3 } }],
+      timeoutSeconds: 30,
+      approval: { timeoutSeconds: 60, remember: 'session' },
+    });
+    const trakt = rows.filter((row) => row.name.startsWith('trakt_'));
+    expect(trakt.length).toBeGreaterThan(0);
+    for (const row of trakt) expect(row).toMatchObject({ decision: 'ask', rule: '/tools/trakt_*', approval: { timeoutSeconds: 120, remember: 'call' } });
+    expect(rows.find((row) => row.name === 'get_libraries')).not.toHaveProperty('approval');
+  });
+
+  test('the table says "ask" and how a person approves; the summary counts asked tools', async () => {
+    writeFileSync(join(dir, 'policy.json'), JSON.stringify(askPolicy));
+    const result = await tools(['--state', 'memory']);
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toMatch(
+      /\ndelete_playlist +writes, destructive, open-world +ask: a person approves each call \(remembered for the session, same arguments; 60 s to answer\); at most 3 calls per hour \(0 of 3 used\) · timeout 30 s\n/,
+    );
+    expect(result.stdout).toMatch(/\ntrakt_search +[^\n]*ask: a person approves each call \(120 s to answer\)\n/);
+    const asked = 1 + (result.stdout.match(/\ntrakt_\S+ /g) ?? []).length;
+    expect(result.stdout).toContain(`58 tools: 1 allowed, 0 limited, ${asked} asked, 0 denied (visible), ${58 - 1 - asked} hidden.\n`);
+    expect(result.stdout).toContain('Asked calls are checked and counted first: a person is asked only about a call that would otherwise go through.\n');
   });
 });
 

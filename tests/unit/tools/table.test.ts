@@ -43,7 +43,7 @@ describe('renderTable', () => {
         'mark_unseen  writes, additive       limited: at most 30 calls per hour, shared with mark.seen (counter writes)',
         'tokens       (no hints)             hidden: tokens is not allowed by the policy (default: deny)',
         '',
-        '5 tools: 1 allowed, 2 limited, 1 denied (visible), 1 hidden.',
+        '5 tools: 1 allowed, 2 limited, 0 asked, 1 denied (visible), 1 hidden.',
         'Every allowed call also counts toward: at most 60 calls per minute for all tools.',
         "Allowed calls must also match the tool's advertised input schema (input_schema: enforce).",
         "Hints are the server's own claims; policy-wrap does not check them.",
