@@ -11,6 +11,9 @@ const subcommands: Record<string, () => Promise<Subcommand>> = {
   init: async () => (await import('./init.js')).initCommand,
   tools: async () => (await import('./tools.js')).toolsCommand,
   explain: async () => (await import('./explain.js')).explainCommand,
+  approvals: async () => (await import('./approvals.js')).approvalsCommand,
+  approve: async () => (await import('./approvals.js')).approveCommand,
+  deny: async () => (await import('./approvals.js')).denyCommand,
 };
 
 function subcommand(name: string | undefined): (() => Promise<Subcommand>) | undefined {

@@ -24,6 +24,10 @@ function wrap(db: BetterSqlite3.Database): SqliteDatabase {
           const value = statement.get(...params);
           return typeof value === 'number' ? value : undefined;
         },
+        text(...params) {
+          const value = statement.get(...params);
+          return typeof value === 'string' ? value : undefined;
+        },
       };
     },
     exec: (sql) => void db.exec(sql),

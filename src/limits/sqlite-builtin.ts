@@ -58,6 +58,10 @@ function wrap(db: NodeDatabaseSync): SqliteDatabase {
           const value = firstColumn(statement.get(...params));
           return typeof value === 'number' ? value : typeof value === 'bigint' ? Number(value) : undefined;
         },
+        text(...params) {
+          const value = firstColumn(statement.get(...params));
+          return typeof value === 'string' ? value : undefined;
+        },
       };
     },
     exec: (sql) => db.exec(sql),

@@ -11,6 +11,8 @@ export interface SqliteStatement {
   run(...params: SqliteValue[]): number;
   /** The first column of the first row as a number, or undefined when there is no row. */
   number(...params: SqliteValue[]): number | undefined;
+  /** The first column of the first row as a text, or undefined when there is no row or it is not a text. */
+  text(...params: SqliteValue[]): string | undefined;
 }
 
 /** The few calls the SQLite store makes, the same over node:sqlite and better-sqlite3. */

@@ -187,7 +187,7 @@ export class SqliteStore implements LimitStore {
  * moment race to switch it, and SQLite answers the losers SQLITE_BUSY at once instead of waiting
  * for the busy timeout, so this retries until the deadline.
  */
-function prepareFile(db: SqliteDatabase, deadline: number): void {
+export function prepareFile(db: SqliteDatabase, deadline: number): void {
   for (;;) {
     try {
       if (db.pragma('journal_mode') !== 'wal') db.pragma('journal_mode = WAL');
@@ -208,7 +208,7 @@ const pauseCell = new Int32Array(new SharedArrayBuffer(4));
  * SQLite), so counts, whose keys name grants and sessions, are never readable by others, not even
  * for the moment before a chmod. Another process creating it at the same moment is no error.
  */
-function createPrivately(path: string): void {
+export function createPrivately(path: string): void {
   if (path === '' || path === ':memory:') return;
   try {
     closeSync(openSync(path, 'wx', 0o600));
