@@ -9,6 +9,7 @@ import { systemClock } from '../limits/types.js';
 import { formatProblem, loadPolicyFile, type CompiledPolicy, type Problem } from '../policy/index.js';
 import { runSession } from '../proxy/session.js';
 import { splitAtCommand } from './argv.js';
+import { approvalSetup } from './approval-setup.js';
 import { runCommand, sayer, type Say } from './command.js';
 import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';
@@ -75,12 +76,16 @@ async function wrap(argv: readonly string[], io: CliIo, say: Say): Promise<numbe
   const limiter = new Limiter({ store, clock: systemClock, failMode: options.stateFail });
 
   let policy: CompiledPolicy = loaded.policy;
+  const grant = grantOf(options, io);
+  const session = randomUUID();
+  const approvals = approvalSetup({ state, statePrefix: options.statePrefix, grant, session, clock: systemClock, command: { file, args } }, io);
   const gate = createPolicyGate({
     policy: () => policy,
     limiter,
     clock: systemClock,
-    grant: grantOf(options, io),
-    session: randomUUID(),
+    grant,
+    session,
+    approvals: approvals.desk,
     monitor: options.monitor,
     ...(options.audit === undefined ? {} : { audit }),
     auditArguments: options.auditArguments,
@@ -133,7 +138,7 @@ async function wrap(argv: readonly string[], io: CliIo, say: Say): Promise<numbe
     });
   } finally {
     watcher?.close();
-    await Promise.all([limiter.close(), audit.close()]);
+    await Promise.all([limiter.close(), audit.close(), approvals.close()]);
   }
 }
 

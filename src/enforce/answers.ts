@@ -3,12 +3,14 @@ import { JsonRpcErrorCode } from '../proxy/jsonrpc.js';
 
 /** The machine-readable part of every refusal, under `_meta["policy-wrap/decision"]`. */
 export interface DecisionMeta {
-  decision: 'deny' | 'limited' | 'store-unavailable' | 'audit-unavailable';
+  decision: 'deny' | 'limited' | 'store-unavailable' | 'audit-unavailable' | 'approval-required' | 'not-approved';
   cause: string;
   rule: string;
   reason: string;
   retryAfterMs?: number;
   violations?: string[];
+  /** the code a person approves with `policy-wrap approve` */
+  approvalCode?: string;
 }
 
 export const decisionMetaKey = 'policy-wrap/decision';

@@ -17,7 +17,7 @@ export type AuditRecord = {
   /** for a name over MAX_TOOL_NAME_LENGTH: its length, and `sha256:` of it */
   toolLength?: number;
   toolDigest?: string;
-  decision: 'allow' | 'deny' | 'limited' | 'store-unavailable' | 'audit-unavailable';
+  decision: 'allow' | 'deny' | 'limited' | 'store-unavailable' | 'audit-unavailable' | 'approval-required' | 'not-approved';
   /** false in monitor mode, where the decision is recorded but the call goes through */
   enforced: boolean;
   rule: string;
@@ -31,6 +31,10 @@ export type AuditRecord = {
   storeError?: string;
   /** a retry of an input-required call, not counted again */
   retry?: boolean;
+  /** the code a person approves with, for a call refused until approved from a terminal */
+  approvalCode?: string;
+  /** how a person decided a call its rule asks about */
+  approval?: ApprovalAudit;
   argumentKeys: string[];
   argumentsDigest: string;
   arguments?: unknown;
@@ -39,6 +43,17 @@ export type AuditRecord = {
   errorCode?: number;
   latencyMs?: number;
 };
+
+export interface ApprovalAudit {
+  /** `elicitation`: asked through the client; `cli`: `policy-wrap approve` or `deny`; `remembered`: an earlier approval covers it */
+  via: 'elicitation' | 'cli' | 'remembered';
+  /** the OS user who ran `approve` or `deny`, where known */
+  by?: string;
+  /** when the person answered (ISO 8601) */
+  decidedAt?: string;
+  /** how long the person took, from asking to answer */
+  waitedMs?: number;
+}
 
 export interface CounterState {
   counter: string;
