@@ -1,5 +1,5 @@
-import { createPrivately, prepareFile } from '../limits/sqlite-store.js';
-import { isBusy, sqliteDriver, type SqliteDatabase, type SqliteDriver } from '../limits/sqlite-driver.js';
+import { openStateFile } from '../limits/sqlite-store.js';
+import { isBusy, type SqliteDatabase, type SqliteDriver } from '../limits/sqlite-driver.js';
 import { newApprovalCode, normalizeApprovalCode } from './codes.js';
 import { answering, byAge, checkedRecord, decidedOf, isUsedUp, liveUntil, matchesCall, pendingOf, type ApprovalCall } from './records.js';
 import { isDecided, type ApprovalRecord, type ApprovalRequest, type ApprovalStore, type ApprovalVerdict, type Lookup, type PendingApproval } from './types.js';
@@ -10,9 +10,6 @@ export interface SqliteApprovalStoreOptions {
   /** Which SQLite to use; default as the counter store chooses (see sqliteDriver). */
   driver?: SqliteDriver;
 }
-
-/** How long SQLite itself may block the event loop waiting for a lock, per attempt. */
-const syncWaitMs = 5;
 
 /*
  * One row per live approval, in the counters' file, beside their tables (and outside their
@@ -55,18 +52,8 @@ export class SqliteApprovalStore implements ApprovalStore {
 
   constructor(path: string, options: SqliteApprovalStoreOptions = {}) {
     this.busyTimeoutMs = options.busyTimeoutMs ?? 2000;
-    createPrivately(path);
-    const driver = options.driver ?? sqliteDriver();
-    this.db = driver.open(path, this.busyTimeoutMs);
-    try {
-      // WAL and the counters' tables, exactly as the counter store prepares the file, then ours.
-      prepareFile(this.db, Date.now() + this.busyTimeoutMs);
-      this.db.immediate(() => this.db.exec(schema))();
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
-    this.db.pragma(`busy_timeout = ${syncWaitMs}`);
+    // Prepared exactly as the counter store prepares the file, then with our table.
+    this.db = openStateFile(path, this.busyTimeoutMs, options.driver, schema);
 
     const sql = (text: string) => this.db.prepare(text);
     const prune = sql('DELETE FROM approvals WHERE live_until <= ?');

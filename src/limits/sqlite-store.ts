@@ -58,19 +58,7 @@ export class SqliteStore implements LimitStore {
 
   constructor(path: string, options: SqliteStoreOptions = {}) {
     this.busyTimeoutMs = options.busyTimeoutMs ?? 2000;
-    createPrivately(path);
-    const driver = options.driver ?? sqliteDriver();
-    this.db = driver.open(path, this.busyTimeoutMs);
-    try {
-      prepareFile(this.db, Date.now() + this.busyTimeoutMs);
-    } catch (error) {
-      this.db.close();
-      throw error;
-    }
-    // The SQLite API is synchronous: a call that waited inside SQLite for another process's write
-    // lock would stall the relay, so SQLite waits only a moment and the rest of the wait happens
-    // between event-loop turns (see whenFree).
-    this.db.pragma(`busy_timeout = ${syncWaitMs}`);
+    this.db = openStateFile(path, this.busyTimeoutMs, options.driver);
 
     const sql = (text: string) => this.db.prepare(text);
     const prune = sql('DELETE FROM hits WHERE key = ? AND at <= ?');
@@ -187,7 +175,28 @@ export class SqliteStore implements LimitStore {
  * moment race to switch it, and SQLite answers the losers SQLITE_BUSY at once instead of waiting
  * for the busy timeout, so this retries until the deadline.
  */
-export function prepareFile(db: SqliteDatabase, deadline: number): void {
+/**
+ * The state file, created private to the user if new, in WAL mode with the counters' tables and
+ * then `moreSchema` (another part's tables, such as pending approvals). The SQLite API is
+ * synchronous: a call that waited inside SQLite for another process's write lock would stall the
+ * relay, so once open SQLite waits only a moment and the rest of the wait happens between
+ * event-loop turns (see whenFree).
+ */
+export function openStateFile(path: string, busyTimeoutMs: number, driver: SqliteDriver = sqliteDriver(), moreSchema?: string): SqliteDatabase {
+  createPrivately(path);
+  const db = driver.open(path, busyTimeoutMs);
+  try {
+    prepareFile(db, Date.now() + busyTimeoutMs);
+    if (moreSchema !== undefined) db.immediate(() => db.exec(moreSchema))();
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  db.pragma(`busy_timeout = ${syncWaitMs}`);
+  return db;
+}
+
+function prepareFile(db: SqliteDatabase, deadline: number): void {
   for (;;) {
     try {
       if (db.pragma('journal_mode') !== 'wal') db.pragma('journal_mode = WAL');
@@ -208,7 +217,7 @@ const pauseCell = new Int32Array(new SharedArrayBuffer(4));
  * SQLite), so counts, whose keys name grants and sessions, are never readable by others, not even
  * for the moment before a chmod. Another process creating it at the same moment is no error.
  */
-export function createPrivately(path: string): void {
+function createPrivately(path: string): void {
   if (path === '' || path === ':memory:') return;
   try {
     closeSync(openSync(path, 'wx', 0o600));
