@@ -57,7 +57,7 @@ const hazards: Hazard[] = [
   { tool: 'export_library', arguments: { libraryKey: '1', outputPath: '../../.ssh/authorized_keys.json' }, risk: 'an outputPath that is not a plain file name', cause: 'arguments' },
   { tool: 'sonarr_add_series', arguments: { tvdbId: 1, title: 't', rootFolderPath: '/tv/../../etc' }, risk: 'a rootFolderPath that climbs out of the media folders', cause: 'arguments' },
   { tool: 'create_playlist', arguments: { title: 't', type: 'movie', smartFilter: '../../accounts?x=1' }, risk: 'a smartFilter that is not a plain Plex filter', cause: 'arguments' },
-  { tool: 'delete_playlist', arguments: { playlistId: '1' }, risk: 'deleting a playlist cannot be undone', cause: 'rule' },
+  { tool: 'delete_playlist', arguments: { playlistId: 'all' }, risk: 'a playlistId that is not one playlist', cause: 'arguments' },
   { tool: 'trakt_complete_auth', arguments: { code: 'ABCD1234' }, risk: 'its answer carries the Trakt access and refresh tokens in plain text', cause: 'rule' },
 ];
 
@@ -108,6 +108,11 @@ describe('the example Plex policy, in the engine', () => {
 
   test.each(allowedCalls.map((call) => [call.tool, JSON.stringify(call.arguments), call] as const))('allows %s %s', (_tool, _args, call) => {
     expect(evaluate(loadExample().policy, facts(call.tool, call.arguments))).toMatchObject({ outcome: 'allow' });
+  });
+
+  test('deleting one playlist asks a person first, and each approval covers one call', () => {
+    const decision = evaluate(loadExample().policy, facts('delete_playlist', { playlistId: '1' }));
+    expect(decision).toMatchObject({ outcome: 'allow', rule: '/tools/delete_playlist', approval: { timeoutMs: 120_000, remember: { kind: 'call' } } });
   });
 
   test('a tool a later server version adds is denied and hidden by default', () => {
@@ -253,6 +258,15 @@ describe('the example Plex policy through the wrapper, in front of the stand-in'
     }
     expect(answers).toContainEqual(expect.stringMatching(/^get_recently_added: Invalid arguments for get_recently_added: .*limit.*500/));
     expect(answers).toContainEqual(expect.stringMatching(/^trakt_complete_auth: Denied by policy: Finishing the Trakt sign-in/));
+    await barrier(session);
+    expect(session.calls().map((line) => line.params?.name)).toEqual(['get_libraries']);
+  });
+
+  test('deleting a playlist waits for a person: without one to ask, it is refused and never reaches the server', async () => {
+    session = await new Session(tmp.dir).open();
+    const result = await session.client.callTool({ name: 'delete_playlist', arguments: { playlistId: '1' } });
+    expect(result.isError).toBe(true);
+    expect((result._meta as Record<string, any>)['policy-wrap/decision']).toMatchObject({ decision: expect.stringMatching(/^(approval-required|not-approved)$/), rule: '/tools/delete_playlist' });
     await barrier(session);
     expect(session.calls().map((line) => line.params?.name)).toEqual(['get_libraries']);
   });
