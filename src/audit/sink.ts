@@ -3,6 +3,9 @@ import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PolicyWrapError } from '../errors.js';
 import { withoutLineBreaks } from '../shared/line-breaks.js';
+import { CHAIN_START, chainedLine, linkAfter } from './chain.js';
+import { acquireLock, type HeldLock } from './lock.js';
+import { readEnd, readTail } from './tail.js';
 
 /** Where audit records go: one JSON object per line, appended. */
 export interface AuditSink {
@@ -40,13 +43,26 @@ interface OpenFile {
   fd: number;
   dev: number;
   ino: number;
+  /**
+   * A regular file opened for reading too: its last line can be read to continue the chain. A
+   * FIFO or a device (or a file this user may only write) is chained from where this sink began.
+   */
+  chainable: boolean;
 }
 
 function openFile(path: string): OpenFile {
-  const fd = openSync(path, 'a', 0o600);
+  let fd: number;
+  let readable = true;
   try {
-    const { dev, ino } = fstatSync(fd);
-    return { fd, dev, ino };
+    fd = openSync(path, 'a+', 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EACCES') throw error;
+    fd = openSync(path, 'a', 0o600);
+    readable = false;
+  }
+  try {
+    const stats = fstatSync(fd);
+    return { fd, dev: stats.dev, ino: stats.ino, chainable: readable && stats.isFile() };
   } catch (error) {
     closeSync(fd);
     throw error;
@@ -73,7 +89,10 @@ function openProblem(path: string, error: unknown): string {
 
 /**
  * Appends to the file at `path`. Records written in one turn of the event loop leave in one
- * synchronous write once the turn is done, so a write that fails is known at once. Before a write
+ * synchronous write once the turn is done, so a write that fails is known at once. Each line
+ * carries `prev`, the link to the line before it in the file (see chain.ts): the write happens
+ * under the lock beside the log (lock.ts), after reading the file's last line unless this sink
+ * wrote it, so wrappers sharing a log, and restarts, continue one chain. Before a write
  * the path is checked (at most every PATH_CHECK_MS): a file deleted or moved away (by log rotation, or by anyone) is
  * replaced by a new one at the same path, since records written to a file nobody can find are
  * lost. Records that cannot be written wait, in order, and go out with the next write that
@@ -84,10 +103,25 @@ export const PATH_CHECK_MS = 100;
 
 function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
   let file: OpenFile | undefined = opened;
+  /** record JSON (`{...}`, no `prev`, no line end), in order */
   let waiting: Buffer[] = [];
   let waitingBytes = 0;
-  /** bytes of waiting[0] already in the file: a write can stop in the middle of a record */
+  /**
+   * waiting[0] as a whole line and how many of its bytes are in the file already: a write can stop
+   * in the middle of a record; its `prev` is then fixed, and the rest follows it.
+   */
+  let head: Buffer | undefined;
   let headWritten = 0;
+  /**
+   * Where this sink left the file: its size after our last write, the bytes that ended it and the
+   * link after our last whole line. While the file still ends there, nobody appended since, and
+   * its last line need not be read again. -1: not known.
+   */
+  let end = -1;
+  let endBytes: Buffer = Buffer.alloc(0);
+  let endLink = CHAIN_START;
+  const lockPath = `${path}.lock`;
+  let lockProblem: string | undefined;
   let problem: string | undefined;
   let lost = 0;
   let scheduled = false;
@@ -110,24 +144,95 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
     }
     file = openFile(path);
     // A record cut short in the old file is written whole into the new one.
-    headWritten = 0;
+    forgetHead();
+    end = -1;
     return file;
+  };
+
+  const forgetHead = (): void => {
+    head = undefined;
+    headWritten = 0;
+  };
+
+  /** The file still ends where this sink left it: same size, same last bytes. */
+  const endsAsWeLeftIt = (fd: number, size: number): boolean => end === size && size > 0 && readEnd(fd, size, endBytes.length).equals(endBytes);
+
+  /** Takes the lock beside the log; without one (a folder this user cannot write) the log is appended to unlocked. */
+  const lock = (): HeldLock | undefined => {
+    try {
+      const held = acquireLock(lockPath);
+      lockProblem = undefined;
+      return held;
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== 'EACCES' && code !== 'EPERM' && code !== 'EROFS') throw error;
+      if (lockProblem === undefined) {
+        stderr.write(`policy-wrap: cannot create the audit lock ${lockPath} (${firstLine(error)}); appending without it: wrappers sharing ${path} may break its chain\n`);
+      }
+      lockProblem = firstLine(error);
+      return undefined;
+    }
+  };
+
+  /** Appends the waiting records, chained to the file's last line, under the lock. */
+  const append = (opened: OpenFile): void => {
+    const held = opened.chainable ? lock() : undefined;
+    try {
+      appendChained(opened);
+    } finally {
+      if (held !== undefined && !held.release()) {
+        stderr.write(`policy-wrap: the audit lock ${lockPath} was taken from this process as stale while it wrote; the chain of ${path} may break there\n`);
+      }
+    }
+  };
+
+  const appendChained = (opened: OpenFile): void => {
+    const { fd } = opened;
+    const size = opened.chainable ? fstatSync(fd).size : 0;
+    const ours = !opened.chainable || endsAsWeLeftIt(fd, size);
+    // Someone wrote after the part of a record this sink got out: that part stays a broken line.
+    if (head !== undefined && !ours) forgetHead();
+    let start = size;
+    /** the link the first new line carries */
+    let before = endLink;
+    if (head === undefined && !ours) {
+      const tail = readTail(fd, size);
+      before = tail.link;
+      end = -1;
+      if (tail.cut) {
+        writeSync(fd, '\n');
+        start += 1;
+        [end, endBytes, endLink] = [start, NEWLINE, before];
+      }
+    }
+    const lines: Buffer[] = head === undefined ? [] : [head];
+    let link = head === undefined ? before : linkAfter(head);
+    for (let i = lines.length; i < waiting.length; i += 1) {
+      const line = chainedLine(waiting[i] as Buffer, link);
+      link = linkAfter(line);
+      lines.push(line);
+    }
+    const chunk = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines);
+    const from = headWritten;
+    let offset = from;
+    try {
+      while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
+    } finally {
+      if (offset > from) {
+        end = start + offset - from;
+        endBytes = Buffer.from(chunk.subarray(Math.max(0, offset - END_BYTES), offset));
+        endLink = offset === chunk.length ? link : linkAfterWhole(lines, offset, before);
+      }
+      dropWritten(lines, offset);
+    }
   };
 
   const flush = (): void => {
     scheduled = false;
     if (waiting.length === 0 && problem === undefined) return;
     try {
-      const { fd } = current();
-      while (waiting.length > 0) {
-        const chunk = waiting.length === 1 ? (waiting[0] as Buffer) : Buffer.concat(waiting);
-        let offset = headWritten;
-        try {
-          while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
-        } finally {
-          dropWritten(offset);
-        }
-      }
+      const opened = current();
+      if (waiting.length > 0) append(opened);
     } catch (error) {
       fail(error);
       return;
@@ -144,21 +249,23 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
     problem = firstLine(error);
   };
 
-  /** Removes what reached the file from the waiting records; `offset` counts from their start. */
-  const dropWritten = (offset: number): void => {
+  /** Removes the records whose lines reached the file; `offset` counts from the start of `lines`. */
+  const dropWritten = (lines: readonly Buffer[], offset: number): void => {
     let left = offset;
-    while (waiting.length > 0 && left >= (waiting[0] as Buffer).length) {
-      const head = waiting.shift() as Buffer;
-      left -= head.length;
-      waitingBytes -= head.length;
+    let index = 0;
+    while (index < lines.length && left >= (lines[index] as Buffer).length) {
+      left -= (lines[index] as Buffer).length;
+      waitingBytes -= (waiting.shift() as Buffer).length;
+      index += 1;
     }
+    head = left > 0 ? lines[index] : undefined;
     headWritten = left;
   };
 
   return {
     write(record) {
       if (closed) return;
-      const line = auditLine(record);
+      const line = recordJson(record);
       if (problem !== undefined && waitingBytes + line.length > maxWaitingBytes) {
         lost += 1;
         return;
@@ -204,17 +311,24 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
 function streamSink(stream: Writable): AuditSink {
   let pending: Buffer[] = [];
   let scheduled = false;
+  // A stream has no earlier lines to read: its chain starts with this sink.
+  let link = CHAIN_START;
   const flush = (): void => {
     scheduled = false;
     if (pending.length === 0) return;
-    const bytes = pending.length === 1 ? pending[0]! : Buffer.concat(pending);
+    const lines = pending.map((json) => {
+      const line = chainedLine(json, link);
+      link = linkAfter(line);
+      return line;
+    });
+    const bytes = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
     pending = [];
     if (stream.writable) stream.write(bytes);
   };
   return {
     write(record) {
       if (!stream.writable) return;
-      pending.push(auditLine(record));
+      pending.push(recordJson(record));
       if (scheduled) return;
       scheduled = true;
       process.nextTick(flush);
@@ -234,9 +348,27 @@ function firstLine(error: unknown): string {
 export const noAuditSink: AuditSink = { write: () => undefined, close: () => Promise.resolve() };
 
 /**
- * One record as one line for every reader: JSON.stringify leaves U+0085, U+2028 and U+2029 raw in
- * strings (a tool name, an argument), and readers that also end lines there would see two.
+ * One record as the JSON of one line for every reader: JSON.stringify leaves U+0085, U+2028 and
+ * U+2029 raw in strings (a tool name, an argument), and readers that also end lines there would
+ * see two. A `prev` of the record's own is left out: the sink writes the link.
  */
-function auditLine(record: Record<string, unknown>): Buffer {
-  return withoutLineBreaks(Buffer.from(`${JSON.stringify(record)}\n`));
+function recordJson(record: Record<string, unknown>): Buffer {
+  const own = Object.hasOwn(record, 'prev') ? Object.assign({}, record, { prev: undefined }) : record;
+  return withoutLineBreaks(Buffer.from(JSON.stringify(own)));
+}
+
+/** How many bytes at the end of a file identify it as the one this sink left: its last line's link and more. */
+const END_BYTES = 96;
+const NEWLINE = Buffer.from('\n');
+
+/** The link after the last whole line of `lines` within their first `offset` bytes. */
+function linkAfterWhole(lines: readonly Buffer[], offset: number, before: string): string {
+  let link = before;
+  let left = offset;
+  for (const line of lines) {
+    if (left < line.length) break;
+    left -= line.length;
+    link = linkAfter(line);
+  }
+  return link;
 }

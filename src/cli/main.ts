@@ -14,6 +14,7 @@ const subcommands: Record<string, () => Promise<Subcommand>> = {
   approvals: async () => (await import('./approvals.js')).approvalsCommand,
   approve: async () => (await import('./approvals.js')).approveCommand,
   deny: async () => (await import('./approvals.js')).denyCommand,
+  audit: async () => (await import('./audit.js')).auditCommand,
 };
 
 function subcommand(name: string | undefined): (() => Promise<Subcommand>) | undefined {

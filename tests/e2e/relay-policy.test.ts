@@ -86,7 +86,7 @@ describe('a policy that cannot be used: nothing is spawned, one line on stderr, 
 
   test.each([
     ['a bad default', { version: '1', default: 'maybe' }, /:3:14: policy\.schema: \/default must be one of "allow", "deny"/],
-    ['an unknown action', { version: '1', default: 'deny', tools: { x: { action: 'ask' } } }, /:6:17: policy\.schema: \/tools\/x\/action must be one of/],
+    ['an unknown action', { version: '1', default: 'deny', tools: { x: { action: 'block' } } }, /:6:17: policy\.schema: \/tools\/x\/action must be one of/],
     ['an unknown field', { version: '1', default: 'allow', tools: { x: { limit: [] } } }, /policy\.unknown-field: .*did you mean "limits"/],
     ['a bad pattern', { version: '1', default: 'allow', tools: { 'delete_[*': { action: 'deny' } } }, /policy\.bad-glob/],
     ['a wrong version', { version: 2, default: 'allow' }, /:2:14: policy\.schema: \/version must be "1"/],

@@ -22,7 +22,7 @@ describe('audit lines', () => {
     await sink.close();
     const lines = written.split(ANY_LINE_BOUNDARY).filter((line) => line !== '');
     expect(lines).toHaveLength(2);
-    expect(lines.map((line) => JSON.parse(line))).toEqual(records);
+    expect(lines.map((line) => JSON.parse(line) as Record<string, unknown>)).toEqual(records.map((record) => ({ ...record, prev: expect.stringMatching(/^[0-9a-f]{64}$/) })));
     expect(lines[0]).toContain('read\\u2028file');
   });
 });
