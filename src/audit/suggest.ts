@@ -1,4 +1,5 @@
 import { policySchemaId, type LimitRule, type PolicyDocument, type ToolRule } from '../policy/index.js';
+import { literalKey } from '../policy/glob.js';
 import { wasForwarded, type LoggedCall } from './logged-call.js';
 import { percentile } from './percentile.js';
 
@@ -122,7 +123,3 @@ export function peakInWindow(times: readonly number[], windowMs: number): number
   return peak;
 }
 
-/** Policy keys read `*`, `?`, `[` and `\` as glob syntax; a backslash makes each literal (as init writes them). */
-function literalKey(name: string): string {
-  return name.replace(/[*?[\\]/g, '\\$&');
-}

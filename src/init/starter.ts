@@ -1,5 +1,6 @@
 import { policySchemaId } from '../policy/schema.js';
 import type { LimitRule, PolicyDocument, ToolRule } from '../policy/types.js';
+import { literalKey } from '../policy/glob.js';
 import { classifyTool, type ToolHints, type ToolKind } from './classify.js';
 
 /** The part of a tools/list entry a starter policy looks at. */
@@ -45,11 +46,6 @@ const RULES: Record<ToolKind, () => ToolRule> = {
   }),
   contained: () => ({ action: 'allow', limits: [{ ...CONTAINED_LIMIT }], timeout: STARTER_TIMEOUT_SECONDS }),
 };
-
-/** Policy keys read these as glob syntax; a backslash makes each one literal (a lone `]` already is). */
-function literalKey(name: string): string {
-  return name.replace(/[*?[\\]/g, '\\$&');
-}
 
 /**
  * Builds a starter policy from a server's tools: deny by default, every call checked against the

@@ -247,3 +247,8 @@ export function enumerateGlob(glob: Glob, limit: number): string[] | undefined {
   }
   return names;
 }
+
+/** A name as a `tools` key that matches only itself: `*`, `?`, `[` and `\` escaped (a lone `]` already is literal). */
+export function literalKey(name: string): string {
+  return name.replace(/[*?[\\]/g, '\\$&');
+}
