@@ -4,9 +4,11 @@ import { ArgumentSchemaCompiler, type ArgumentsCheck } from './argument-schemas.
 import { sha256Hex } from './digest.js';
 import { compareSpecificity, GlobSyntaxError, matchGlob, parseGlob, type Glob } from './glob.js';
 import { pointerOf } from './pointer.js';
+import { CompiledSection, type SectionName } from './sections.js';
 import { describeSchemaCompileError } from './schema-compile-errors.js';
+import { compileRedaction, type Redaction } from './redaction.js';
 import type { ApprovalRule } from './evaluate.js';
-import type { ApprovalSettings, LimitRule, PolicyDocument, Scope, ToolRule } from './types.js';
+import type { ApprovalSettings, LimitRule, PinMode, PolicyDocument, RedactEntry, Scope, Section, ToolRule } from './types.js';
 import { isObject } from '../shared/values.js';
 
 export interface CompiledLimit {
@@ -21,6 +23,10 @@ export interface CompiledLimit {
   readonly per: readonly string[] | undefined;
   /** "at most 10 calls per minute for trakt_authenticate" */
   readonly description: string;
+  /** The limit applies only to calls whose arguments pass this check (`when`). */
+  readonly when: ArgumentsCheck | undefined;
+  /** succeeded: a call the server fails is given back. */
+  readonly count: 'admitted' | 'succeeded';
 }
 
 export interface CompiledRule {
@@ -42,13 +48,30 @@ export interface CompiledRule {
   readonly argumentsSchema: ToolRule['arguments'];
   readonly checkArguments: ArgumentsCheck | undefined;
   readonly timeoutMs: number | undefined;
+  /** `redact`, compiled; undefined when the rule has none or denies every call. */
+  readonly redaction?: Redaction;
+}
+
+/** The kinds of request a server makes of the client that `server_requests` governs, by method. */
+export const serverRequestKinds = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' } as const;
+
+export type ServerRequestKind = (typeof serverRequestKinds)[keyof typeof serverRequestKinds];
+
+/** One rule of `server_requests`, compiled. */
+export interface CompiledServerRequestRule {
+  readonly kind: ServerRequestKind;
+  /** "/server_requests/sampling" */
+  readonly pointer: string;
+  readonly action: 'allow' | 'deny';
+  readonly reason: string | undefined;
+  readonly limits: readonly CompiledLimit[];
 }
 
 /** A problem found while compiling, named by pointer; the loader turns it into a located Problem. */
 export interface CompileIssue {
   pointer: string;
   part: 'key' | 'value';
-  code: 'policy.bad-glob' | 'policy.bad-arguments-schema' | 'policy.unsupported-pattern' | 'policy.conflicting-fields';
+  code: 'policy.bad-glob' | 'policy.bad-arguments-schema' | 'policy.unsupported-pattern' | 'policy.conflicting-fields' | 'policy.bad-pattern';
   message: string;
 }
 
@@ -76,20 +99,38 @@ export class CompiledPolicy {
   readonly namespace: string | undefined;
   /** Every tool rule, most specific first: the first that matches a name decides. */
   readonly rules: readonly CompiledRule[];
-  /** Top-level limits, claimed by every allowed call. */
+  /** Top-level limits, claimed by every allowed call (`limits`, then `all_tools.limits`). */
   readonly limits: readonly CompiledLimit[];
+  /** Tool-definition pinning (`pin`, default off). */
+  readonly pin: PinMode;
+  /** `resources` by URI and `prompts` by name, each with its own default or the top-level one. */
+  readonly resources: CompiledSection;
+  readonly prompts: CompiledSection;
+  /** `server_requests` by kind; a kind not named is allowed. */
+  readonly serverRequests: Partial<Record<ServerRequestKind, CompiledServerRequestRule>>;
+  /** `hide` entries: tools matching one are hidden and denied whatever their rule. */
+  readonly hidden: readonly HideEntry[];
+  private readonly hiddenExact: ReadonlyMap<string, HideEntry>;
+  private readonly hiddenPatterns: readonly HideEntry[];
   private readonly exact: ReadonlyMap<string, CompiledRule>;
   private readonly patterns: readonly CompiledRule[];
   private readonly chosen = new BoundedMap<string, CompiledRule | null>(ruleCacheBounds);
 
-  constructor(document: PolicyDocument, rules: readonly CompiledRule[], limits: readonly CompiledLimit[], options: CompileOptions = {}) {
+  constructor(document: PolicyDocument, rules: readonly CompiledRule[], limits: readonly CompiledLimit[], options: CompileOptions = {}, sections: Partial<Record<SectionName, CompiledSection>> = {}, serverRequests: CompiledPolicy['serverRequests'] = {}) {
     this.document = document;
+    this.serverRequests = serverRequests;
+    this.resources = sections.resources ?? new CompiledSection('resources', [], { default: undefined, inherited: document.default });
+    this.prompts = sections.prompts ?? new CompiledSection('prompts', [], { default: undefined, inherited: document.default });
     this.namespace = typeof document.namespace === 'string' ? document.namespace : options.defaultNamespace;
     this.default = document.default;
     this.mode = document.mode ?? 'enforce';
     this.inputSchema = document.input_schema ?? 'ignore';
     this.rules = [...rules].sort((a, b) => compareSpecificity(a.glob, b.glob));
     this.limits = limits;
+    this.pin = document.pin ?? 'off';
+    this.hidden = hideEntries(document.hide);
+    this.hiddenExact = new Map(this.hidden.filter((entry) => entry.glob.exact !== undefined).map((entry) => [entry.glob.exact as string, entry]));
+    this.hiddenPatterns = this.hidden.filter((entry) => entry.glob.exact === undefined);
     this.exact = new Map(this.rules.filter((rule) => rule.glob.exact !== undefined).map((rule) => [rule.glob.exact as string, rule]));
     this.patterns = this.rules.filter((rule) => rule.glob.exact === undefined);
   }
@@ -103,6 +144,48 @@ export class CompiledPolicy {
     if (tool.length <= MAX_TOOL_NAME_LENGTH) this.chosen.set(tool, rule ?? null);
     return rule;
   }
+
+  /** The first `hide` entry that matches `tool`, exact names first; undefined when none does. */
+  hiddenBy(tool: string): HideEntry | undefined {
+    if (this.hidden.length === 0) return undefined;
+    return this.hiddenExact.get(tool) ?? this.hiddenPatterns.find((entry) => matchGlob(entry.glob, tool));
+  }
+}
+
+/** One entry of `hide`: "/hide/0" and its pattern. */
+export interface HideEntry {
+  readonly pointer: string;
+  readonly pattern: string;
+  readonly glob: Glob;
+}
+
+/** The `hide` entries that parse; the others are reported by tryCompilePolicy (the policy is then not used). */
+function hideEntries(hide: unknown): HideEntry[] {
+  if (!Array.isArray(hide)) return [];
+  const entries: HideEntry[] = [];
+  hide.forEach((pattern: unknown, index) => {
+    if (typeof pattern !== 'string' || pattern === '') return;
+    try {
+      entries.push({ pointer: pointerOf('hide', String(index)), pattern, glob: parseGlob(pattern) });
+    } catch (error) {
+      if (!(error instanceof GlobSyntaxError)) throw error;
+    }
+  });
+  return entries;
+}
+
+function hideIssues(hide: unknown): CompileIssue[] {
+  if (!Array.isArray(hide)) return [];
+  return hide.flatMap((pattern: unknown, index): CompileIssue[] => {
+    if (typeof pattern !== 'string' || pattern === '') return [];
+    try {
+      parseGlob(pattern);
+      return [];
+    } catch (error) {
+      if (!(error instanceof GlobSyntaxError)) throw error;
+      return [{ pointer: pointerOf('hide', String(index)), part: 'value', code: 'policy.bad-glob', message: `bad pattern ${JSON.stringify(pattern)}: ${error.message}` }];
+    }
+  });
 }
 
 /**
@@ -129,9 +212,58 @@ export function tryCompilePolicy(document: PolicyDocument, options: CompileOptio
     const compiled = compileRule({ key, pointer, rule: rule as ToolRule, subject }, arguments_, issues);
     if (glob !== undefined && compiled !== undefined) rules.push({ ...compiled, glob });
   }
-  const limits = compileLimits(document.limits, pointerOf('limits'), 'all tools');
+  const limits = compileLimits(document.limits, pointerOf('limits'), 'all tools', arguments_, issues);
+  // PolicyLayer's all_tools.limits mean what top-level limits mean; given both, both apply.
+  const allTools = isObject(document.all_tools) ? document.all_tools.limits : undefined;
+  limits.push(...compileLimits(allTools, pointerOf('all_tools', 'limits'), 'all tools', arguments_, issues));
+  issues.push(...hideIssues(document.hide));
+  const sections = { resources: compileSection(document, 'resources', arguments_, issues), prompts: compileSection(document, 'prompts', arguments_, issues) };
+  const serverRequests = compileServerRequests(document.server_requests, arguments_, issues);
   if (issues.length > 0) return { ok: false, issues };
-  return { ok: true, policy: new CompiledPolicy(document, rules, limits, options) };
+  return { ok: true, policy: new CompiledPolicy(document, rules, limits, options, sections, serverRequests) };
+}
+
+/** `server_requests`: each kind's rule, its limits counted like a tool rule's. */
+function compileServerRequests(written: unknown, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): CompiledPolicy['serverRequests'] {
+  const compiled: CompiledPolicy['serverRequests'] = {};
+  if (!isObject(written)) return compiled;
+  for (const [method, kind] of Object.entries(serverRequestKinds)) {
+    const rule = written[kind];
+    if (!isObject(rule)) continue;
+    const pointer = pointerOf('server_requests', kind);
+    const subject = `${method} from the server`;
+    compiled[kind] = {
+      kind,
+      pointer,
+      action: rule.action === 'deny' ? 'deny' : 'allow',
+      reason: typeof rule.reason === 'string' ? rule.reason : undefined,
+      limits: compileLimits(rule.limits, `${pointer}/limits`, subject, compiler, issues).map((limit) => ({ ...limit, description: limit.description.replace(/ calls? per /, (words) => words.replace('call', 'request')) })),
+    };
+  }
+  return compiled;
+}
+
+/** `resources` or `prompts`: its rules compiled like tool rules, under "/resources/rules/<key>". */
+function compileSection(document: PolicyDocument, name: SectionName, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): CompiledSection {
+  const section = isObject(document[name]) ? (document[name] as Section<ToolRule>) : {};
+  const rules: CompiledRule[] = [];
+  const written = isObject(section.rules) ? section.rules : {};
+  for (const [key, rule] of Object.entries(written)) {
+    const pointer = pointerOf(name, 'rules', key);
+    let glob: Glob | undefined;
+    try {
+      glob = parseGlob(key);
+    } catch (error) {
+      if (!(error instanceof GlobSyntaxError)) throw error;
+      issues.push({ pointer, part: 'key', code: 'policy.bad-glob', message: `bad pattern ${JSON.stringify(key)}: ${error.message}` });
+    }
+    if (!isObject(rule)) continue;
+    const subject = glob === undefined ? key : glob.exact !== undefined ? `${name === 'resources' ? 'resource' : 'prompt'} ${glob.exact}` : `${name} matching ${key}`;
+    const compiled = compileRule({ key, pointer, rule: rule as ToolRule, subject }, compiler, issues);
+    if (glob !== undefined && compiled !== undefined) rules.push({ ...compiled, glob });
+  }
+  const own = section.default === 'allow' || section.default === 'deny' ? section.default : undefined;
+  return new CompiledSection(name, rules, { default: own, inherited: document.default });
 }
 
 function compileRule(
@@ -165,6 +297,13 @@ function compileRule(
       issues.push({ pointer: `${pointer}/arguments${at}`, part, code, message });
     }
   }
+  const limits = compileLimits(rule.limits, `${pointer}/limits`, subject, compiler, issues);
+  let redaction: Redaction | undefined;
+  if (Array.isArray(rule.redact) && rule.action !== 'deny') {
+    const compiled = compileRedaction(rule.redact.filter(isObject) as unknown as RedactEntry[]);
+    if ('issues' in compiled) for (const issue of compiled.issues) issues.push({ pointer: `${pointer}/redact${issue.at}`, part: issue.code === 'policy.bad-pattern' ? 'value' : 'key', code: issue.code, message: issue.message });
+    else if (compiled.redaction.steps.length > 0) redaction = compiled.redaction;
+  }
   if (issues.length > before) return undefined;
   return {
     key,
@@ -173,10 +312,11 @@ function compileRule(
     approval: rule.action === 'ask' ? compileApproval(rule.approval) : undefined,
     reason: rule.reason ?? rule.on_deny,
     hide: rule.hide !== false,
-    limits: compileLimits(rule.limits, `${pointer}/limits`, subject),
+    limits,
     argumentsSchema: rule.arguments,
     checkArguments,
     timeoutMs: typeof rule.timeout === 'number' ? Math.round(rule.timeout * 1000) : undefined,
+    ...(redaction === undefined ? {} : { redaction }),
   };
 }
 
@@ -196,12 +336,21 @@ function compileApproval(approval: ApprovalSettings | undefined): ApprovalRule {
   return { timeoutMs, remember };
 }
 
-function compileLimits(limits: unknown, pointer: string, subject: string): CompiledLimit[] {
+function compileLimits(limits: unknown, pointer: string, subject: string, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): CompiledLimit[] {
   if (!Array.isArray(limits)) return [];
-  return limits.filter(isObject).map((limit, index) => compileLimit(limit as unknown as LimitRule, `${pointer}/${index}`, subject));
+  return limits.flatMap((limit, index) => (isObject(limit) ? [compileLimit(limit as unknown as LimitRule, `${pointer}/${index}`, subject, compiler, issues)] : []));
 }
 
-function compileLimit(limit: LimitRule, pointer: string, subject: string): CompiledLimit {
+function compileLimit(limit: LimitRule, pointer: string, subject: string, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): CompiledLimit {
+  let when: ArgumentsCheck | undefined;
+  if (limit.when !== undefined && (isObject(limit.when) || typeof limit.when === 'boolean')) {
+    try {
+      when = compiler.compile(limit.when);
+    } catch (error) {
+      const { code, at, part, message } = describeSchemaCompileError(limit.when, error);
+      issues.push({ pointer: `${pointer}/when${at}`, part, code, message });
+    }
+  }
   const windowMs = typeof limit.window === 'number' ? limit.window * 1000 : namedWindows[limit.window];
   const scope = limit.scope ?? 'grant';
   const per = typeof limit.per === 'string' ? limit.per.split('.') : undefined;
@@ -213,6 +362,8 @@ function compileLimit(limit: LimitRule, pointer: string, subject: string): Compi
     scope,
     per,
     description: describeLimit(limit, subject),
+    when,
+    count: limit.count === 'succeeded' ? 'succeeded' : 'admitted',
   };
 }
 
@@ -220,7 +371,9 @@ function describeLimit(limit: LimitRule, subject: string): string {
   const window = typeof limit.window === 'number' ? (limit.window === 1 ? 'second' : `${limit.window} seconds`) : limit.window;
   const scope = { grant: '', session: ', per session', global: ', across all clients' }[limit.scope ?? 'grant'];
   const per = limit.per === undefined ? '' : limit.per === 'tool' ? ', counted per tool' : `, counted per distinct ${limit.per}`;
-  return `at most ${limit.max} ${limit.max === 1 ? 'call' : 'calls'} per ${window} for ${subject}${scope}${per}`;
+  const when = limit.when === undefined ? '' : ', when the arguments match its "when"';
+  const count = limit.count === 'succeeded' ? ', counting only calls that succeed' : '';
+  return `at most ${limit.max} ${limit.max === 1 ? 'call' : 'calls'} per ${window} for ${subject}${scope}${per}${when}${count}`;
 }
 
 /**

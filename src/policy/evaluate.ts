@@ -33,6 +33,8 @@ export interface BudgetClaim {
   description: string;
   /** The limit's `per` path ("arguments.ratingKey", "tool"), when it counts per value. */
   per?: string;
+  /** Present for `count: "succeeded"`: a call the server fails is given back. */
+  count?: 'succeeded';
 }
 
 export interface AllowDecision {
@@ -54,7 +56,7 @@ export interface ApprovalRule {
   remember: { kind: 'call' } | { kind: 'session' } | { kind: 'for'; ms: number };
 }
 
-export type DenyCause = 'rule' | 'default' | 'arguments' | 'input-schema';
+export type DenyCause = 'rule' | 'default' | 'arguments' | 'input-schema' | 'hide';
 
 export interface DenyDecision {
   outcome: 'deny';
@@ -135,6 +137,11 @@ export function evaluate(policy: CompiledPolicy, call: CallFacts): Decision {
 
 /** The decision that depends on the tool's name alone, when it is a deny. */
 function denyByName(policy: CompiledPolicy, tool: string, rule: CompiledRule | undefined): DenyDecision | undefined {
+  // `hide` (PolicyLayer's list) wins over every rule: hidden and answered as an unknown name.
+  const hiddenBy = policy.hiddenBy(tool);
+  if (hiddenBy !== undefined) {
+    return { outcome: 'deny', rule: hiddenBy.pointer, cause: 'hide', reason: `${tool} is hidden by the policy ("hide": ${JSON.stringify(hiddenBy.pattern)})`, hidden: true };
+  }
   if (rule === undefined) {
     if (policy.default === 'allow') return undefined;
     return { outcome: 'deny', rule: defaultRule, cause: 'default', reason: `${tool} is not allowed by the policy (default: deny)`, hidden: true };
@@ -205,8 +212,15 @@ export function budgetClaims(policy: CompiledPolicy, call: CallFacts): BudgetCla
 }
 
 function claims(policy: CompiledPolicy, rule: CompiledRule | undefined, call: CallFacts): BudgetClaim[] {
+  return limitClaims(policy, [...(rule?.limits ?? []), ...policy.limits], call);
+}
+
+/** The budgets these limits take for one call (or read, or prompt: `tool` is then its URI or name); one claim per key. */
+export function limitClaims(policy: CompiledPolicy, limits: readonly CompiledLimit[], call: CallFacts): BudgetClaim[] {
   const byKey = new Map<string, BudgetClaim>();
-  for (const limit of [...(rule?.limits ?? []), ...policy.limits]) {
+  for (const limit of limits) {
+    // A limit with `when` counts only the calls whose arguments match it.
+    if (limit.when !== undefined && limit.when(call.arguments).length > 0) continue;
     const claim = claimFor(policy.namespace, limit, call);
     const earlier = byKey.get(claim.key);
     // One call counts once per key; where limits share a key, the strictest applies.
@@ -233,6 +247,7 @@ function claimFor(namespace: string | undefined, limit: CompiledLimit, call: Cal
     scope: limit.scope,
     description: limit.description,
   };
+  if (limit.count === 'succeeded') claim.count = 'succeeded';
   if (limit.per !== undefined) {
     claim.per = limit.per.join('.');
     parts.push(claim.per, valueAt({ tool: call.tool, arguments: call.arguments }, limit.per));

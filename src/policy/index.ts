@@ -8,6 +8,7 @@ export {
   tryCompilePolicy,
   type CompiledLimit,
   type CompiledRule,
+  type HideEntry,
   type CompileIssue,
   type CompileOptions,
   type CompileResult,
@@ -27,6 +28,19 @@ export {
   type DenyDecision,
   type ToolDescription,
 } from './evaluate.js';
+export {
+  denyPromptByName,
+  denyResourceByName,
+  describeInSection,
+  evaluatePrompt,
+  evaluateResource,
+  isPromptHidden,
+  isResourceHidden,
+  isTemplateHidden,
+  type PromptFacts,
+  type ResourceFacts,
+} from './evaluate-sections.js';
+export type { CompiledSection, SectionName } from './sections.js';
 export { canonicalJson } from './canonical-json.js';
 export { canonicalDigest, sha256Hex } from './digest.js';
 export { locateFindings, type Finding } from './findings.js';
@@ -36,4 +50,7 @@ export { loadPolicyFile, loadPolicyText, type LoadResult } from './load.js';
 export { formatProblem, hasErrors, PolicyLoadError, sortProblems, type Problem } from './problems.js';
 export { policySchemaId, policySchemaUrl, readPolicySchema } from './schema.js';
 export { lintAgainstServer } from './server-lint.js';
-export type { ApprovalSettings, LimitRule, PolicyDocument, Scope, ToolRule, WindowName } from './types.js';
+export { redactAnswer, type Redaction, type ToolAnswer } from './redaction.js';
+export { evaluateServerRequest, serverRequestDefault, type ServerRequestDecision, type ServerRequestFacts } from './server-requests.js';
+export type { CompiledServerRequestRule, ServerRequestKind } from './compile.js';
+export type { ApprovalSettings, LimitRule, PinMode, PolicyDocument, PromptRule, ResourceRule, Scope, Section, ToolRule, WindowName } from './types.js';

@@ -1,6 +1,8 @@
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from './compile.js';
 import type { Finding } from './findings.js';
+import { lintSections } from './lint-sections.js';
 import { covers, enumerateGlob } from './glob.js';
+import { matchesEmpty } from './redaction.js';
 
 /** Finite patterns with at most this many names are checked name by name for being shadowed. */
 const enumerationLimit = 1000;
@@ -15,11 +17,45 @@ export function lintPolicy(policy: CompiledPolicy): Finding[] {
     ...policy.rules.flatMap((rule) => ruleFindings(policy, rule)),
     ...[...allowedLimits(policy)].flatMap((limit) => maxZero(limit)),
     ...counterMismatches(policy),
+    ...lintSections(policy),
+    ...policy.rules.flatMap((rule) => emptyRedactPatterns(policy, rule)),
+    ...serverRequestFindings(policy),
+    ...limitsTwice(policy),
+    ...policy.rules.flatMap((rule) => hiddenRule(policy, rule)),
+  ];
+}
+
+/** `limits` and PolicyLayer's `all_tools.limits` together: both apply to every call, so they add up. */
+function limitsTwice(policy: CompiledPolicy): Finding[] {
+  const { limits } = policy.document;
+  const allTools = policy.document.all_tools?.limits;
+  if (!Array.isArray(limits) || limits.length === 0 || !Array.isArray(allTools) || allTools.length === 0) return [];
+  return [
+    {
+      pointer: '/all_tools/limits',
+      part: 'key',
+      code: 'lint.limits-twice',
+      message: '"all_tools.limits" and "limits" mean the same and both apply to every call, so they add up (a call must fit both); keep them in one place',
+    },
+  ];
+}
+
+/** A rule whose every tool is in `hide`: hidden and denied, so the rule never decides a call. */
+function hiddenRule(policy: CompiledPolicy, rule: CompiledRule): Finding[] {
+  const entry = policy.hidden.find((hidden) => (rule.glob.exact !== undefined ? policy.hiddenBy(rule.glob.exact) === hidden : covers(hidden.glob, rule.glob)));
+  if (entry === undefined) return [];
+  return [
+    {
+      pointer: rule.pointer,
+      part: 'key',
+      code: 'lint.hidden-rule',
+      message: `every tool this rule matches is in "hide" (${JSON.stringify(entry.pattern)} at ${entry.pointer}), so it is hidden and denied and this rule never applies`,
+    },
   ];
 }
 
 function allowEverything(policy: CompiledPolicy): Finding[] {
-  if (policy.default !== 'allow' || policy.rules.length > 0 || policy.limits.length > 0 || policy.inputSchema === 'enforce') return [];
+  if (policy.default !== 'allow' || policy.rules.length > 0 || policy.limits.length > 0 || policy.hidden.length > 0 || policy.inputSchema === 'enforce') return [];
   return [{ pointer: '/default', part: 'value', code: 'lint.allow-everything', message: 'the policy allows every call of every tool and limits nothing' }];
 }
 
@@ -30,7 +66,7 @@ function ruleFindings(policy: CompiledPolicy, rule: CompiledRule): Finding[] {
     if (rule.limits.length > 0) {
       findings.push({ pointer: `${rule.pointer}/limits`, part: 'key', code: 'lint.deny-with-limits', message: 'this rule denies every call, so its limits never apply' });
     }
-    for (const field of ['arguments', 'timeout'] as const) {
+    for (const field of ['arguments', 'timeout', 'redact'] as const) {
       if (document[field] !== undefined) {
         findings.push({ pointer: `${rule.pointer}/${field}`, part: 'key', code: 'lint.ignored-field', message: `this rule denies every call, so "${field}" never applies` });
       }
@@ -154,6 +190,38 @@ function counterMismatches(policy: CompiledPolicy): Finding[] {
       code: 'lint.counter-mismatch',
       message: `counter ${JSON.stringify(limit.counter)} is also used at ${earlier.pointer} with a different ${differences.join(', ')}; limits share a budget only when window, scope and per are the same, so these are counted separately`,
     });
+  }
+  return findings;
+}
+
+/** A `redact` pattern that matches the empty string: it replaces nothing where it matches nothing else. */
+function emptyRedactPatterns(policy: CompiledPolicy, rule: CompiledRule): Finding[] {
+  const redact = policy.document.tools?.[rule.key]?.redact;
+  if (!Array.isArray(redact) || rule.action === 'deny') return [];
+  return redact.flatMap((entry, index): Finding[] =>
+    'pattern' in entry && typeof entry.pattern === 'string' && matchesEmpty(entry.pattern)
+      ? [
+          {
+            pointer: `${rule.pointer}/redact/${index}/pattern`,
+            part: 'value',
+            code: 'lint.redact-matches-empty',
+            message: `pattern ${JSON.stringify(entry.pattern)} matches the empty string; empty matches are not replaced, so it redacts only what it matches with at least one character (write + instead of *?)`,
+          },
+        ]
+      : [],
+  );
+}
+
+/** `server_requests` rules whose limits or reason never apply. */
+function serverRequestFindings(policy: CompiledPolicy): Finding[] {
+  const findings: Finding[] = [];
+  for (const rule of Object.values(policy.serverRequests)) {
+    if (rule.action === 'deny' && rule.limits.length > 0) {
+      findings.push({ pointer: `${rule.pointer}/limits`, part: 'key', code: 'lint.deny-with-limits', message: 'this rule refuses every request, so its limits never apply' });
+    }
+    if (rule.action === 'allow' && rule.reason !== undefined) {
+      findings.push({ pointer: `${rule.pointer}/reason`, part: 'key', code: 'lint.ignored-field', message: '"reason" is told to the server when this rule denies a request, and this rule allows them (a request over a limit is told which limit)' });
+    }
   }
   return findings;
 }

@@ -7,7 +7,7 @@ import { isWithin, pointerOf } from './pointer.js';
 import { hasErrors, sortProblems, type Problem } from './problems.js';
 import { policyValidator } from './schema.js';
 import { readableErrors, type ReadableError } from './schema-messages.js';
-import { didYouMean } from './suggest.js';
+import { didYouMeanField } from './suggest.js';
 import type { PolicyDocument } from './types.js';
 
 export type LoadResult =
@@ -108,7 +108,7 @@ function schemaErrorFindings(errors: readonly ReadableError[]): Finding[] {
         pointer: `${path}${pointerOf(field)}`,
         part: 'key',
         code: 'policy.unknown-field',
-        message: `unknown field ${JSON.stringify(field)} in ${label}${didYouMean(field, known)}`,
+        message: `unknown field ${JSON.stringify(field)} in ${label}${didYouMeanField(field, known)}`,
       });
     } else if (error.keyword === 'propertyNames') {
       findings.push({ pointer: `${path}${pointerOf(String(error.params.propertyName))}`, part: 'key', code: 'policy.schema', message: 'a tool rule needs a name: the key "" matches no tool' });

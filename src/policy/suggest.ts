@@ -47,3 +47,29 @@ function editDistance(a: string, b: string): number {
   }
   return (rows[a.length] as number[])[b.length] ?? 0;
 }
+
+/**
+ * Field names from other policy formats that mean one of ours though no edit distance finds it:
+ * PolicyLayer's and others' spellings of rate limits are `limits` here.
+ */
+const fieldAliases: Readonly<Record<string, string>> = {
+  rate_limit: 'limits',
+  rate_limits: 'limits',
+  ratelimit: 'limits',
+  ratelimits: 'limits',
+  rateLimit: 'limits',
+  rateLimits: 'limits',
+  'rate-limit': 'limits',
+  'rate-limits': 'limits',
+  quota: 'limits',
+  quotas: 'limits',
+  throttle: 'limits',
+  hidden: 'hide',
+};
+
+/** "did you mean" for an unknown field: a known alias first (when the field it names is allowed there), else the closest name. */
+export function didYouMeanField(field: string, known: readonly string[]): string {
+  const alias = Object.hasOwn(fieldAliases, field) ? fieldAliases[field] : undefined;
+  if (alias !== undefined && known.includes(alias)) return ` (did you mean ${JSON.stringify(alias)}?)`;
+  return didYouMean(field, known);
+}
