@@ -15,6 +15,8 @@ import {
 export const RelayErrorCode = {
   ...JsonRpcErrorCode,
   serverGone: -32000,
+  /** MCP's RequestTimeout (the TypeScript SDK's ErrorCode.RequestTimeout). */
+  requestTimeout: -32001,
 } as const;
 
 export function errorAnswer(id: JsonRpcId | null, error: JsonRpcErrorObject): JsonRpcErrorResponse {
@@ -37,6 +39,12 @@ export function timeoutResult(tool: string, timeoutMs: number): Record<string, u
     content: [{ type: 'text', text: `Timed out: ${tool} did not answer within ${seconds} s; the request was cancelled.` }],
     isError: true,
   };
+}
+
+/** What the client gets when a forwarded request other than tools/call outlives its timeout (the SDK's RequestTimeout code). */
+export function timeoutError(method: string, timeoutMs: number): JsonRpcErrorObject {
+  const seconds = Number((timeoutMs / 1000).toFixed(3));
+  return { code: RelayErrorCode.requestTimeout, message: `Timed out: ${method} got no answer within ${seconds} s; the request was cancelled.` };
 }
 
 export function cancelledNotification(requestId: JsonRpcId, reason: string): JsonRpcNotification {

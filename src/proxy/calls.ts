@@ -1,9 +1,9 @@
 import { shown } from '../shared/shown.js';
-import { RelayErrorCode, encodeLine, errorAnswer, resultAnswer, timeoutResult } from './answers.js';
+import { RelayErrorCode, encodeLine, errorAnswer, resultAnswer, timeoutError, timeoutResult } from './answers.js';
 import type { ClientLine } from './from-client.js';
 import { isObject } from './classify.js';
 import { errorText, showId, type RelayContext } from './context.js';
-import type { CallOutcome, CallVerdict, GateContext, ToolCall } from './gate.js';
+import type { CallOutcome, CallVerdict, GateContext, JudgedRequest, ToolCall } from './gate.js';
 import type { JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
 import { idKey, type ClientRequest, type TrackedCall } from './pending.js';
 import type { TaskDeadlines } from './task-deadlines.js';
@@ -44,19 +44,42 @@ export class ToolCalls {
       this.context.client.answerError(message.id, { code: RelayErrorCode.invalidParams, message: problem! });
       return;
     }
+    this.judge(message, line, call.name, () => this.context.gate.checkCall(call, this.gateContext));
+  }
+
+  /** A JUDGED_METHODS request: judged like a tool call when the gate judges such requests, else forwarded. */
+  handleRequest(message: JsonRpcRequest, line: ClientLine): void {
+    const gate = this.context.gate;
+    if (gate.checkRequest === undefined) {
+      this.context.server.forward(message, line);
+      return;
+    }
+    const params = message.params ?? {};
+    const problem = !isObject(params) ? `${message.method} "params" must be an object` : line.check.numberProblem && `${line.check.numberProblem}; not forwarded`;
+    if (problem || !isObject(params)) {
+      this.context.log(`refused ${message.method} ${showId(message.id)}: ${problem}`);
+      this.context.client.answerError(message.id, { code: RelayErrorCode.invalidParams, message: problem! });
+      return;
+    }
+    const request: JudgedRequest = { id: message.id, method: message.method, params };
+    this.judge(message, line, message.method, () => gate.checkRequest!(request, this.gateContext));
+  }
+
+  /** Forwarded, answered or refused as the verdict says; a pending verdict lets later messages pass. */
+  private judge(message: JsonRpcRequest, line: ClientLine, name: string, check: () => CallVerdict | Promise<CallVerdict>): void {
     let verdict: CallVerdict | Promise<CallVerdict>;
     try {
-      verdict = this.context.gate.checkCall(call, this.gateContext);
+      verdict = check();
     } catch (error) {
-      this.gateFailed(message.id, call.name, error);
+      this.gateFailed(message.id, name, error);
       return;
     }
     if (!isPromiseLike(verdict)) {
-      this.decide(message, call.name, line, verdict);
+      this.decide(message, name, line, verdict);
       return;
     }
     const key = idKey(message.id);
-    const gating: Gating = { id: message.id, name: call.name, cancelled: false };
+    const gating: Gating = { id: message.id, name, cancelled: false };
     this.gating.set(key, gating);
     const settle = (decide: () => void): void => {
       this.gating.delete(key);
@@ -66,12 +89,12 @@ export class ToolCalls {
     verdict.then(
       (settled) =>
         settle(() => {
-          if (!gating.cancelled) this.decide(message, call.name, line, settled);
+          if (!gating.cancelled) this.decide(message, name, line, settled);
           else if (isObject(settled) && settled.kind === 'forward') {
-            this.tracked(call.name, settled.onOutcome).report({ kind: 'not-forwarded', reason: 'cancelled' });
+            this.tracked(name, settled.onOutcome).report({ kind: 'not-forwarded', reason: 'cancelled' });
           }
         }),
-      (error: unknown) => settle(() => gating.cancelled || this.gateFailed(message.id, call.name, error)),
+      (error: unknown) => settle(() => gating.cancelled || this.gateFailed(message.id, name, error)),
     );
   }
 
@@ -142,6 +165,8 @@ export class ToolCalls {
       return;
     }
     const call = this.tracked(name, verdict.onOutcome);
+    const transform = verdict.transformAnswer;
+    if (transform !== undefined) call.transform = (answer) => transform.call(verdict, answer);
     const request = this.context.server.forward(message, line, call);
     const timeoutMs = verdict.timeoutMs;
     if (request && timeoutMs !== undefined && Number.isFinite(timeoutMs) && timeoutMs > 0) {
@@ -156,7 +181,9 @@ export class ToolCalls {
     this.timed.delete(call);
     if (!context.server.isPending(request)) return;
     context.server.abandon(request, `policy-wrap: no answer within ${timeoutMs / 1000} s`);
-    context.client.answerResult(request.clientId, timeoutResult(call.name, timeoutMs));
+    // A tool call times out as a result the agent reads; other requests have no such result.
+    if (request.method === 'tools/call') context.client.answerResult(request.clientId, timeoutResult(call.name, timeoutMs));
+    else context.client.answerError(request.clientId, timeoutError(call.name, timeoutMs));
     context.log(`${shown(call.name)} (id ${showId(request.clientId)}) timed out after ${timeoutMs / 1000} s and was cancelled`);
     call.report({ kind: 'timeout', latencyMs: context.now() - call.startedAt });
   }

@@ -5,6 +5,7 @@ import { classifyLine, isBlank, isId, isObject, type Classified } from './classi
 import { checkClientLine, type ClientLineCheck } from './client-line.js';
 import { showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
+import { JUDGED_METHODS } from './gate.js';
 import { joinChunks, type Frame } from './framing.js';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
 import { replaceId } from './id-span.js';
@@ -88,13 +89,14 @@ export class FromClient {
     }
     if (message.method === 'initialize') context.client.noteInitialize(message.params);
     if (message.method === 'tools/call') this.calls.handle(message, line);
+    else if (JUDGED_METHODS.has(message.method)) this.calls.handleRequest(message, line);
     else if (message.method === 'tasks/result' && this.tasks.result(message, line)) return;
     else this.context.server.forward(message, line);
   }
 
   private notification(message: JsonRpcNotification, line: ClientLine): void {
-    if (message.method === 'tools/call') {
-      this.context.log('dropped a tools/call without an id: a notification can be neither judged nor answered');
+    if (message.method === 'tools/call' || JUDGED_METHODS.has(message.method)) {
+      this.context.log(`dropped a ${message.method} without an id: a notification can be neither judged nor answered`);
       return;
     }
     if (message.method === 'notifications/cancelled' && this.cancel(message)) return;

@@ -1,5 +1,5 @@
 import { prefixOf, shown } from '../shared/shown.js';
-import { RelayErrorCode, encodeLine } from './answers.js';
+import { RelayErrorCode, encodeErrorAnswer, encodeLine, errorAnswer, resultAnswer, wrapperError } from './answers.js';
 import { isBlank, isId, isObject } from './classify.js';
 import { errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
@@ -9,9 +9,10 @@ import { idSpanOfLine, spliceId, textAt, type IdSpan } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 import { shapeOf, type Shape } from './shape.js';
-import type { CallOutcome } from './gate.js';
+import { FILTERED_LISTS, type CallOutcome, type ServerAnswer } from './gate.js';
 import type { JsonRpcErrorObject, JsonRpcId } from './jsonrpc.js';
-import type { ClientRequest, WrapperRequest } from './pending.js';
+import type { ClientRequest, TrackedCall, WrapperRequest } from './pending.js';
+import { ServerRequestChecks } from './server-requests.js';
 import { readServerLine, scannedServerLine, type ServerLine } from './server-line.js';
 import { ServerRequestError } from './server-side.js';
 
@@ -26,7 +27,11 @@ type Body = Buffer | readonly Buffer[];
  * abandoned requests). Anything else the server prints on stdout goes to stderr instead.
  */
 export class FromServer {
-  constructor(private readonly context: RelayContext) {}
+  private readonly requestChecks: ServerRequestChecks;
+
+  constructor(private readonly context: RelayContext) {
+    this.requestChecks = new ServerRequestChecks(context);
+  }
 
   frame(frame: Frame): void {
     if (frame.kind === 'oversize') {
@@ -80,6 +85,7 @@ export class FromServer {
     const context = this.context;
     const inFlight = context.server.markGone(reason);
     if (inFlight === undefined) return;
+    this.requestChecks.gone();
     for (const request of inFlight) {
       if (request.origin === 'wrapper') {
         request.reject(new Error(`${request.method}: ${reason} before answering`));
@@ -111,6 +117,8 @@ export class FromServer {
       settleWrapperRequest(request, line);
       return;
     }
+    // Rewritten (redacted) before the outcome is reported, so that the report can say what was replaced.
+    const rewritten = request.call?.transform === undefined ? undefined : this.transformed(request, request.call.transform, line);
     if (request.call) {
       request.call.report(callOutcome(line, context.now() - request.call.startedAt));
       const task = request.call.onTask && !line.hasError ? line.parse()?.result : undefined;
@@ -120,8 +128,55 @@ export class FromServer {
       const result = line.parse()?.result;
       context.client.noteProtocolVersion(isObject(result) ? result.protocolVersion : undefined);
     }
-    if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line, bodySize(body));
+    if (rewritten !== undefined) this.forward(rewritten);
+    else if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line, bodySize(body));
+    else if (FILTERED_LISTS.has(request.method) && !line.hasError && this.context.gate.filterList !== undefined) this.list(request, line, body);
     else this.restored(request, body);
+  }
+
+  /**
+   * An answer the gate rewrites (redaction), read whole: the line to send instead, or undefined to
+   * send the server's bytes. An answer that cannot be read, or that the gate fails on, is never
+   * forwarded: the client gets an error.
+   */
+  private transformed(request: ClientRequest, transform: NonNullable<TrackedCall['transform']>, line: ServerLine): Buffer | undefined {
+    const answer = answerOf(line.parse());
+    let next: ServerAnswer | undefined;
+    try {
+      next = transform(answer);
+    } catch (error) {
+      this.context.log(`the policy failed to check the server's answer to ${request.method} (id ${showId(request.clientId)}), not forwarded: ${errorText(error)}`);
+      return this.errorLine(request, `the policy failed to check the answer to ${request.method}; it was not forwarded`);
+    }
+    if (answer === undefined) {
+      this.context.log(`the server's answer to ${request.method} (id ${showId(request.clientId)}) could not be read for redaction; not forwarded`);
+      return this.errorLine(request, `the server's answer to ${request.method} could not be read to redact it, so it was not forwarded`);
+    }
+    if (next === undefined) return undefined;
+    return encodeLine('error' in next ? errorAnswer(request.clientId, next.error) : resultAnswer(request.clientId, next.result));
+  }
+
+  private errorLine(request: ClientRequest, message: string): Buffer {
+    return encodeErrorAnswer(request.clientId, wrapperError(RelayErrorCode.internalError, message));
+  }
+
+  /** A resource, template or prompt list as the policy filtered it; as the server wrote it when nothing is left out. */
+  private list(request: ClientRequest, line: ServerLine, body: Body): void {
+    const result = line.parse()?.result;
+    if (!isObject(result)) {
+      this.answerError(request, `the server answered ${request.method} with something that is not a result object`);
+      return;
+    }
+    let filtered: Record<string, unknown> | undefined;
+    try {
+      filtered = this.context.gate.filterList!(request.method, result);
+    } catch (error) {
+      this.context.log(`the policy failed to filter ${request.method}: ${errorText(error)}`);
+      this.answerError(request, `the policy failed to filter ${request.method}`);
+      return;
+    }
+    if (filtered === undefined) this.restored(request, body);
+    else this.forward(encodeLine({ jsonrpc: '2.0', id: request.clientId, result: filtered }));
   }
 
   /** The list the client sees is the one the policy filtered. */
@@ -161,9 +216,16 @@ export class FromServer {
       this.undeliverable({ id: serverId, request: true, method: line.method }, 'its id could not be read where the wrapper looks for it; not forwarded');
       return;
     }
-    const clientId = this.context.client.register({ origin: 'server', serverId, serverIdText: found.text, method: line.method! });
-    const spliced = spliceId(body, found.span, clientId);
-    this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
+    const method = line.method!;
+    const deliver = (): void => {
+      // The server may have gone while a verdict was pending: its request is then answered by nobody.
+      if (this.context.server.gone !== undefined) return;
+      const clientId = this.context.client.register({ origin: 'server', serverId, serverIdText: found.text, method });
+      const spliced = spliceId(body, found.span, clientId);
+      this.forward(Buffer.isBuffer(body) ? Buffer.concat(spliced) : spliced);
+    };
+    const params = this.context.gate.checkServerRequest === undefined ? undefined : line.parse()?.params;
+    this.requestChecks.check({ id: serverId, method, params }, found.text, deliver);
   }
 
   private notification(line: ServerLine, body: Body): void {
@@ -178,6 +240,10 @@ export class FromServer {
       const message = line.parse();
       const params = isObject(message?.params) ? message.params : undefined;
       const clientId = params && isId(params.requestId) ? this.context.client.cancelled(params.requestId) : undefined;
+      if (clientId === undefined && params && isId(params.requestId) && this.requestChecks.cancel(params.requestId)) {
+        this.context.log('the server cancelled a request of its own still being judged; it reaches nobody');
+        return;
+      }
       if (clientId === undefined || message === undefined) {
         this.context.log('dropped a cancellation from the server: no request of its own with that id is waiting for the client');
         return;
@@ -247,6 +313,14 @@ export class FromServer {
     if (Buffer.isBuffer(body)) this.context.client.write(body, this.context.serverFlow);
     else this.context.client.writeChunks(body as readonly Buffer[], this.context.serverFlow);
   }
+}
+
+/** The answer a parsed response carries; undefined when it has neither a result object nor a well-formed error. */
+function answerOf(message: Record<string, unknown> | undefined): ServerAnswer | undefined {
+  if (message === undefined) return undefined;
+  const { error, result } = message;
+  if ('error' in message) return isObject(error) && typeof error.code === 'number' && typeof error.message === 'string' ? { error: error as unknown as JsonRpcErrorObject } : undefined;
+  return isObject(result) ? { result } : undefined;
 }
 
 function callOutcome(line: ServerLine, latencyMs: number): CallOutcome {

@@ -13,8 +13,28 @@ export interface Gate {
   checkCall(call: ToolCall, context: GateContext): CallVerdict | Promise<CallVerdict>;
   /** Rewrite a `tools/list` result from the server before the client sees it (hide tools). */
   filterToolsList(result: Record<string, unknown>, bytes?: number): Record<string, unknown>;
+  /**
+   * Judge one client request of a JUDGED_METHODS method before it is forwarded, like checkCall
+   * (the same verdicts, pending verdicts, timeouts and outcome reports). Without this hook those
+   * requests are forwarded unjudged.
+   */
+  checkRequest?(request: JudgedRequest, context: GateContext): CallVerdict | Promise<CallVerdict>;
+  /**
+   * Rewrite a FILTERED_LISTS result before the client sees it. Undefined when nothing changes: the
+   * server's bytes are then forwarded as they came.
+   */
+  filterList?(method: string, result: Record<string, unknown>): Record<string, unknown> | undefined;
   /** The server said `notifications/tools/list_changed`. */
   toolsListChanged?(): void;
+  /**
+   * Judge one request the server sends to the client (sampling/createMessage, elicitation/create,
+   * roots/list, ping, …) before it is forwarded; absent, every one is forwarded. A refused request
+   * is answered to the server with the verdict's error and never reaches the client. A Promise lets
+   * later messages of the server (its notifications, answers to the client) pass while the verdict
+   * is pending; the request is forwarded when it comes, unless the server cancelled it meanwhile.
+   * The wrapper's own requests to the client (GateContext.requestFromClient) never come here.
+   */
+  checkServerRequest?(request: ServerToClientRequest): ServerRequestVerdict | Promise<ServerRequestVerdict>;
   /** The client cancelled a call whose verdict was still pending (or the session ended before it came). */
   callAbandoned?(id: JsonRpcId): void;
   /**
@@ -23,6 +43,20 @@ export interface Gate {
    * policy hides or shows a tool the server listed).
    */
   watchVisibleTools?(tellClient: () => void): void;
+}
+
+/** Client requests besides tools/call that Gate.checkRequest judges. */
+export const JUDGED_METHODS: ReadonlySet<string> = new Set(['resources/read', 'resources/subscribe', 'prompts/get', 'completion/complete']);
+
+/** Server results that Gate.filterList may rewrite. */
+export const FILTERED_LISTS: ReadonlySet<string> = new Set(['resources/list', 'resources/templates/list', 'prompts/list']);
+
+/** A JUDGED_METHODS request as the gate sees it. */
+export interface JudgedRequest {
+  id: JsonRpcId;
+  method: string;
+  /** `params` as the client sent it ({} when absent). */
+  params: Record<string, unknown>;
 }
 
 export interface ToolCall {
@@ -69,7 +103,32 @@ export interface ForwardVerdict {
   timeoutMs?: number;
   /** Called once with how the call ended. */
   onOutcome?(outcome: CallOutcome): void;
+  /**
+   * Rewrite the server's answer before the client sees it (redaction). With it, the answer is read
+   * whole (a long one is joined and parsed) and this is called once, before onOutcome, with the
+   * answer, or with undefined when it cannot be read: such an answer is never forwarded, the client
+   * gets an error instead. Returns the answer to send in its place, or undefined to forward the
+   * server's bytes unchanged.
+   */
+  transformAnswer?(answer: ServerAnswer | undefined): ServerAnswer | undefined;
 }
+
+/** A server's answer to a request: its result, or its JSON-RPC error. */
+export type ServerAnswer = { result: Record<string, unknown> } | { error: JsonRpcErrorObject };
+
+/** A request from the server to the client, as the gate sees it. */
+export interface ServerToClientRequest {
+  /** the id as the server wrote it */
+  id: JsonRpcId;
+  method: string;
+  /** `params` as the server sent it (undefined when absent) */
+  params: unknown;
+}
+
+export type ServerRequestVerdict =
+  | { kind: 'forward' }
+  /** answered to the server with this error (its message prefixed with "policy-wrap: "), never forwarded */
+  | { kind: 'refuse'; error: JsonRpcErrorObject };
 
 /** The call is not forwarded; the client gets this answer instead. */
 export interface AnswerVerdict {

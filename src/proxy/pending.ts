@@ -1,4 +1,4 @@
-import type { CallOutcome } from './gate.js';
+import type { CallOutcome, ServerAnswer } from './gate.js';
 import type { JsonRpcId } from './jsonrpc.js';
 
 /** Map key for an id: 1 and "1" are different ids. */
@@ -14,6 +14,8 @@ export interface TrackedCall {
   report(outcome: CallOutcome): void;
   /** a task-augmented call with a timeout: the server created task `taskId` for it */
   onTask?(taskId: string): void;
+  /** ForwardVerdict.transformAnswer: the answer is read whole and rewritten before the client sees it */
+  transform?(answer: ServerAnswer | undefined): ServerAnswer | undefined;
 }
 
 /** A client request in flight at the server. `serverId` differs from `clientId` only when remapped. */

@@ -76,7 +76,8 @@ export class ServerSide {
 
   /** The wrapper answers a request of the server's with an error. */
   answerError(id: JsonRpcId | WrittenId, error: JsonRpcErrorObject, flow: Flow): void {
-    if (this.reachable) this.options.outlet.writeLine(encodeErrorAnswer(id, wrapperError(error.code, error.message)), flow);
+    const data = error.data === undefined ? {} : { data: error.data };
+    if (this.reachable) this.options.outlet.writeLine(encodeErrorAnswer(id, { ...wrapperError(error.code, error.message), ...data }), flow);
   }
 
   /** GateContext.requestFromServer: a request of the wrapper's own; its answer stays here. */
