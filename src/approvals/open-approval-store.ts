@@ -1,8 +1,5 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { PolicyWrapError } from '../errors.js';
-import { describeStateLocation, resolveStateLocation, type StateLocationOptions } from '../limits/state-location.js';
-import { errorMessage } from '../shared/values.js';
+import { openStateBackend } from '../limits/open-store.js';
+import type { StateLocationOptions } from '../limits/state-location.js';
 import type { ApprovalStore } from './types.js';
 
 export interface OpenApprovalStoreOptions extends StateLocationOptions {
@@ -21,31 +18,9 @@ export interface OpenApprovalStoreOptions extends StateLocationOptions {
  * backend's module loads only when chosen.
  */
 export async function openApprovalStore(spec: string | undefined, options: OpenApprovalStoreOptions = {}): Promise<ApprovalStore> {
-  const location = resolveStateLocation(spec, options);
-  switch (location.kind) {
-    case 'memory': {
-      const { MemoryApprovalStore } = await import('./memory-approvals.js');
-      return new MemoryApprovalStore();
-    }
-    case 'redis': {
-      const { RedisApprovalStore } = await import('./redis-approvals.js');
-      return new RedisApprovalStore({ url: location.url, keyPrefix: options.redisKeyPrefix });
-    }
-    case 'sqlite': {
-      const { SqliteApprovalStore } = await import('./sqlite-approvals.js');
-      try {
-        // Only directories made here get 0700; existing ones keep their mode.
-        mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
-        return new SqliteApprovalStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
-      } catch (error) {
-        // state.unavailable: no SQLite to open it with; already one line with the fix.
-        if (error instanceof PolicyWrapError) throw error;
-        throw new PolicyWrapError(
-          'state.open-failed',
-          `cannot open the ${describeStateLocation(location)}: ${errorMessage(error)}; choose another with --state or POLICY_WRAP_STATE`,
-          { cause: error },
-        );
-      }
-    }
-  }
+  return openStateBackend<ApprovalStore>(spec, options, {
+    memory: async () => new (await import('./memory-approvals.js')).MemoryApprovalStore(),
+    redis: async (url) => new (await import('./redis-approvals.js')).RedisApprovalStore({ url, keyPrefix: options.redisKeyPrefix }),
+    sqlite: async (path) => new (await import('./sqlite-approvals.js')).SqliteApprovalStore(path, { busyTimeoutMs: options.busyTimeoutMs }),
+  });
 }

@@ -1,9 +1,8 @@
 import { Redis } from 'ioredis';
-import { maskedRedisUrl } from '../shared/redis-url.js';
-import { errorMessage } from '../shared/values.js';
 import { newApprovalCode, normalizeApprovalCode } from './codes.js';
 import { byAge, checkedRecord, isLive, pendingOf, type ApprovalCall } from './records.js';
 import { isDecided, type ApprovalRecord, type ApprovalRequest, type ApprovalStore, type ApprovalVerdict, type DecidedApproval, type Lookup, type PendingApproval } from './types.js';
+import { RedisConnection } from '../limits/redis-connection.js';
 
 export interface RedisApprovalStoreOptions {
   /** `redis://[:password@]host:port[/db]` (or `rediss://` for TLS) */
@@ -138,32 +137,14 @@ export class RedisApprovalStore implements ApprovalStore {
   private readonly client: ScriptedRedis;
   private readonly recordPrefix: string;
   private readonly index: string;
-  private readonly where: string;
-  private connecting: Promise<void> | undefined;
-  private lastError: string | undefined;
-  private closed = false;
+  private readonly connection: RedisConnection;
 
   constructor(options: RedisApprovalStoreOptions) {
     const prefix = options.keyPrefix ?? 'policy-wrap:';
     this.recordPrefix = `${prefix}approval:`;
     this.index = `${prefix}approvals`;
-    this.where = maskedRedisUrl(options.url);
-    const client = new Redis(options.url, {
-      lazyConnect: true,
-      connectTimeout: options.connectTimeoutMs ?? 1000,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-      disconnectTimeout: 100,
-    });
-    client.on('error', (error: Error) => {
-      this.lastError = error.message;
-    });
-    client.on('ready', () => {
-      this.lastError = undefined;
-    });
+    this.connection = new RedisConnection({ ...options, what: 'Redis approval store' });
+    const client = this.connection.client;
     client.defineCommand('policyWrapApprovalLookup', { lua: lookupScript, numberOfKeys: 1 });
     client.defineCommand('policyWrapApprovalAsk', { lua: askScript, numberOfKeys: 2 });
     client.defineCommand('policyWrapApprovalDecide', { lua: decideScript, numberOfKeys: 2 });
@@ -172,7 +153,7 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async lookup(call: ApprovalCall, nowMs: number): Promise<Lookup> {
-    await this.ready();
+    await this.connection.ready();
     const reply = await this.client.policyWrapApprovalLookup(this.index, this.recordPrefix, nowMs, call.tool, call.grant, call.session, call.argumentsDigest);
     if (reply === null) return { kind: 'none' };
     const record = checkedRecord(JSON.parse(reply[0]));
@@ -180,7 +161,7 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async ask(request: ApprovalRequest, timeoutMs: number, nowMs: number): Promise<PendingApproval> {
-    await this.ready();
+    await this.connection.ready();
     for (;;) {
       const pending = pendingOf(request, newApprovalCode(), timeoutMs, nowMs);
       const ttlMs = Math.max(1, pending.expiresMs - nowMs);
@@ -190,7 +171,7 @@ export class RedisApprovalStore implements ApprovalStore {
   }
 
   async list(nowMs: number): Promise<ApprovalRecord[]> {
-    await this.ready();
+    await this.connection.ready();
     const texts = await this.client.policyWrapApprovalList(this.index, this.recordPrefix, nowMs);
     return texts.map((text) => checkedRecord(JSON.parse(text))).sort(byAge);
   }
@@ -198,7 +179,7 @@ export class RedisApprovalStore implements ApprovalStore {
   async get(code: string, nowMs: number): Promise<ApprovalRecord | undefined> {
     const normal = normalizeApprovalCode(code);
     if (normal === undefined) return undefined;
-    await this.ready();
+    await this.connection.ready();
     const text = await this.client.get(this.recordPrefix + normal);
     if (text === null) return undefined;
     const record = checkedRecord(JSON.parse(text));
@@ -208,37 +189,15 @@ export class RedisApprovalStore implements ApprovalStore {
   async decide(code: string, verdict: ApprovalVerdict, by: string, nowMs: number): Promise<boolean> {
     const normal = normalizeApprovalCode(code);
     if (normal === undefined) return false;
-    await this.ready();
+    await this.connection.ready();
     const reply = await this.client.policyWrapApprovalDecide(this.index, this.recordPrefix + normal, this.recordPrefix, normal, nowMs, verdict, JSON.stringify(by));
     if (reply === null) return false;
     checkedRecord(JSON.parse(reply) as DecidedApproval);
     return true;
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.client.status === 'ready') {
-      await Promise.race([this.client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    }
-    this.client.disconnect();
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
-  /** Fails fast unless connected: the first call connects; while reconnecting, calls are refused. */
-  private async ready(): Promise<void> {
-    if (this.closed) throw new Error(`the Redis approval store for ${this.where} is closed`);
-    const status = this.client.status;
-    if (status === 'ready') return;
-    if (status === 'wait' || (status === 'end' && !this.connecting)) {
-      this.connecting = this.client.connect().finally(() => {
-        this.connecting = undefined;
-      });
-    }
-    try {
-      if (this.connecting) return await this.connecting;
-    } catch (error) {
-      throw new Error(`cannot reach Redis at ${this.where}: ${this.lastError ?? errorMessage(error)}`);
-    }
-    throw new Error(`cannot reach Redis at ${this.where}: ${this.lastError ?? `connection ${status}`}`);
-  }
 }

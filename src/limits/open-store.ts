@@ -26,24 +26,38 @@ export interface OpenStoreOptions extends StateLocationOptions {
  * state.unavailable (exit 2). deferStore waits until a policy has limits.
  */
 export async function openStore(spec: string | undefined, options: OpenStoreOptions = {}): Promise<LimitStore> {
+  return openStateBackend<LimitStore>(spec, options, {
+    memory: async () => new (await import('./memory-store.js')).MemoryStore(),
+    redis: async (url) => new (await import('./redis-store.js')).RedisStore({ url, keyPrefix: options.redisKeyPrefix, time: options.redisTime }),
+    sqlite: async (path) => new (await import('./sqlite-store.js')).SqliteStore(path, { busyTimeoutMs: options.busyTimeoutMs }),
+  });
+}
+
+/** How one part (counters, approvals, pins) opens its store in each kind of state location. */
+export interface StateBackends<T> {
+  memory(): Promise<T>;
+  redis(url: string): Promise<T>;
+  sqlite(path: string): Promise<T>;
+}
+
+/**
+ * Opens a part's store where the spec says (see resolveStateLocation), the same way for every
+ * part: a SQLite file's folder is made if missing (0700, existing ones keep their mode), and a
+ * file that cannot be created or opened is PolicyWrapError state.open-failed; one already saying
+ * what is wrong (state.unavailable: no SQLite to open it with) goes through as it is.
+ */
+export async function openStateBackend<T>(spec: string | undefined, options: StateLocationOptions, backends: StateBackends<T>): Promise<T> {
   const location = resolveStateLocation(spec, options);
   switch (location.kind) {
-    case 'memory': {
-      const { MemoryStore } = await import('./memory-store.js');
-      return new MemoryStore();
-    }
-    case 'redis': {
-      const { RedisStore } = await import('./redis-store.js');
-      return new RedisStore({ url: location.url, keyPrefix: options.redisKeyPrefix, time: options.redisTime });
-    }
-    case 'sqlite': {
-      const { SqliteStore } = await import('./sqlite-store.js');
+    case 'memory':
+      return backends.memory();
+    case 'redis':
+      return backends.redis(location.url);
+    case 'sqlite':
       try {
-        // Only directories made here get 0700; existing ones keep their mode.
         mkdirSync(dirname(location.path), { recursive: true, mode: 0o700 });
-        return new SqliteStore(location.path, { busyTimeoutMs: options.busyTimeoutMs });
+        return await backends.sqlite(location.path);
       } catch (error) {
-        // state.unavailable: no SQLite to open it with; already one line with the fix.
         if (error instanceof PolicyWrapError) throw error;
         throw new PolicyWrapError(
           'state.open-failed',
@@ -51,6 +65,5 @@ export async function openStore(spec: string | undefined, options: OpenStoreOpti
           { cause: error },
         );
       }
-    }
   }
 }

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { longestWindowByKey, retryAfterMs, windowStart } from './budgets.js';
-import { maskedRedisUrl } from '../shared/redis-url.js';
-import { errorMessage } from '../shared/values.js';
 import type { Acquisition, Budget, LimitStore, Peek, Ticket } from './types.js';
+import { RedisConnection } from './redis-connection.js';
 
 /**
  * Whose clock places admissions in their windows.
@@ -107,43 +106,20 @@ export class RedisStore implements LimitStore {
   private readonly client: ScriptedRedis;
   private readonly keyPrefix: string;
   private readonly time: RedisTime;
-  private readonly where: string;
-  private connecting: Promise<void> | undefined;
-  private lastError: string | undefined;
-  private closed = false;
+  private readonly connection: RedisConnection;
 
   constructor(options: RedisStoreOptions) {
     this.keyPrefix = options.keyPrefix ?? 'policy-wrap:';
     this.time = options.time ?? 'server';
-    this.where = maskedRedisUrl(options.url);
-    const client = new Redis(options.url, {
-      lazyConnect: true,
-      connectTimeout: options.connectTimeoutMs ?? 1000,
-      commandTimeout: options.commandTimeoutMs ?? 1000,
-      enableOfflineQueue: false,
-      // A call in flight when the connection drops fails at once instead of waiting for a reconnect,
-      // and is never sent again: the script may already have counted it.
-      maxRetriesPerRequest: 0,
-      autoResendUnfulfilledCommands: false,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 1000),
-      // ioredis waits this long for a socket that already closed to close again before giving up
-      // on it at disconnect, holding the process open; close() has already said goodbye by then.
-      disconnectTimeout: 100,
-    });
-    // Without an error listener, a connection error would crash the process.
-    client.on('error', (error: Error) => {
-      this.lastError = error.message;
-    });
-    client.on('ready', () => {
-      this.lastError = undefined;
-    });
+    this.connection = new RedisConnection({ ...options, what: 'Redis store' });
+    const client = this.connection.client;
     client.defineCommand('policyWrapAcquire', { lua: acquireScript });
     client.defineCommand('policyWrapRelease', { lua: releaseScript });
     this.client = client as ScriptedRedis;
   }
 
   async acquire(budgets: readonly Budget[], nowMs: number): Promise<Acquisition> {
-    await this.ready();
+    await this.connection.ready();
     const windows = longestWindowByKey(budgets);
     const keys = [...windows.keys()];
     const id = randomUUID();
@@ -153,7 +129,7 @@ export class RedisStore implements LimitStore {
     const reply = await this.client.policyWrapAcquire(...args);
     const [admitted, atMs, blocked, retryAfterMs, ...used] = reply;
     if (atMs === undefined || blocked === undefined || retryAfterMs === undefined || used.length !== budgets.length) {
-      throw new Error(`unexpected reply from Redis at ${this.where}: ${JSON.stringify(reply)}`);
+      throw new Error(`unexpected reply from Redis at ${this.connection.where}: ${JSON.stringify(reply)}`);
     }
     if (admitted === 1) return { admitted: true, ticket: { id, keys, atMs }, used };
     return { admitted: false, blockedIndex: blocked - 1, retryAfterMs, used };
@@ -161,7 +137,7 @@ export class RedisStore implements LimitStore {
 
   async release(ticket: Ticket): Promise<void> {
     if (ticket.keys.length === 0) return;
-    await this.ready();
+    await this.connection.ready();
     await this.client.policyWrapRelease(ticket.keys.length, ...ticket.keys.map((key) => this.keyPrefix + key), ticket.id);
   }
 
@@ -170,7 +146,7 @@ export class RedisStore implements LimitStore {
    * the same clock, writing nothing. Not atomic: counts may move between the reads.
    */
   async peek(budgets: readonly Budget[], nowMs: number): Promise<Peek> {
-    await this.ready();
+    await this.connection.ready();
     const now = this.time === 'server' ? serverMs(await this.client.time()) : nowMs;
     const since = (budget: Budget): string => `(${windowStart(now, budget.windowMs)}`;
     const used = await Promise.all(budgets.map((budget) => this.client.zcount(this.keyPrefix + budget.key, since(budget), '+inf')));
@@ -186,32 +162,10 @@ export class RedisStore implements LimitStore {
     return { used, retryAfterMs: retry };
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    if (this.client.status === 'ready') {
-      await Promise.race([this.client.quit().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 1000).unref())]);
-    }
-    this.client.disconnect();
+  close(): Promise<void> {
+    return this.connection.close();
   }
 
-  /** Fails fast unless connected: the first call connects; while reconnecting, calls are refused. */
-  private async ready(): Promise<void> {
-    if (this.closed) throw new Error(`the Redis store for ${this.where} is closed`);
-    const status = this.client.status;
-    if (status === 'ready') return;
-    if (status === 'wait' || (status === 'end' && !this.connecting)) {
-      this.connecting = this.client.connect().finally(() => {
-        this.connecting = undefined;
-      });
-    }
-    try {
-      if (this.connecting) return await this.connecting;
-    } catch (error) {
-      throw new Error(`cannot reach Redis at ${this.where}: ${this.lastError ?? errorMessage(error)}`);
-    }
-    throw new Error(`cannot reach Redis at ${this.where}: ${this.lastError ?? `connection ${status}`}`);
-  }
 }
 
 /** Redis TIME ([seconds, microseconds]) in milliseconds, as the acquire script computes it. */
