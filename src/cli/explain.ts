@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { evaluate, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
+import { evaluate, evaluatePrompt, evaluateResource, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy, type Decision } from '../policy/index.js';
 import { errorMessage } from '../shared/values.js';
 import { approvalSummary, approvalText, type ApprovalSummary } from '../tools/approval.js';
 import { budgetReader, type BudgetReader } from './budget-use.js';
@@ -12,7 +12,7 @@ import type { CliIo } from './io.js';
 import { checkedStateSpec } from './state-option.js';
 import { grantOf, policyPath } from './wrap-options.js';
 
-const USAGE = 'policy-wrap explain [--policy <file>] [--state <where>] [--grant <name>] [--format text|json] <tool> [arguments-json]';
+const USAGE = 'policy-wrap explain [--policy <file>] [--state <where>] [--grant <name>] [--format text|json] [--resource | --prompt] <tool> [arguments-json]';
 
 interface ExplainOptions {
   policy?: string;
@@ -20,6 +20,10 @@ interface ExplainOptions {
   statePrefix?: string;
   grant?: string;
   format: 'text' | 'json';
+  /** explain a resources/read of the URI given as <tool> */
+  resource?: boolean;
+  /** explain a prompts/get of the prompt named as <tool> */
+  prompt?: boolean;
 }
 
 /** ask: checked and within its budgets, so the wrapper would ask a person, and forward the call once approved. */
@@ -41,7 +45,10 @@ export interface ExplainedBudget {
 
 /** What `--format json` prints. */
 export interface Explanation {
+  /** the tool name; with kind, the resource URI or the prompt name */
   tool: string;
+  /** present for a resource read (--resource) or a prompt (--prompt) */
+  kind?: 'resource' | 'prompt';
   decision: ExplainDecision;
   /**
    * whether the wrapper would send the call on to the server without anyone's say (monitor mode
@@ -74,6 +81,8 @@ function program(io: CliIo, say: Say): Command {
     .option('-p, --policy <file>', 'the policy (default: $POLICY_WRAP_POLICY, else ./policy.json)')
     .option('--state <where>', 'where counters live, as for the wrapper: memory, a SQLite file or redis://… (default: $POLICY_WRAP_STATE, else the default SQLite file)')
     .option('--state-prefix <prefix>', 'prefix of every Redis key (default "policy-wrap:")')
+    .option('--resource', 'explain a resources/read of the URI given in place of <tool> (no arguments)')
+    .option('--prompt', 'explain a prompts/get of the prompt named in place of <tool>, with its arguments')
     .option('-g, --grant <name>', 'whose `scope: "grant"` budgets to read (default: $POLICY_WRAP_GRANT, else "default")')
     .addOption(new Option('--format <format>', 'lines for people, or a JSON object for scripts').choices(['text', 'json']).default('text'))
     .addHelpText(
@@ -97,6 +106,10 @@ async function explain(own: string[], command: string[] | undefined, io: CliIo, 
     say.fail(`explain starts no server: nothing goes after --; usage: ${USAGE}`);
     return ExitCode.usage;
   }
+  if (options.resource === true && (options.prompt === true || argumentsText !== undefined)) {
+    say.fail(`--resource takes a URI and nothing else: no --prompt, no arguments-json; usage: ${USAGE}`);
+    return ExitCode.usage;
+  }
   const args = parseArguments(argumentsText);
   if (typeof args === 'string') {
     say.fail(`${args}; usage: ${USAGE}`);
@@ -115,7 +128,8 @@ async function explain(own: string[], command: string[] | undefined, io: CliIo, 
   const reader = budgetReader({ state, statePrefix: options.statePrefix }, io, 'explain');
   let explanation: Explanation;
   try {
-    explanation = await explainCall(loaded.policy, { tool, arguments: args, grant: grantOf(options, io) }, reader);
+    const kind = options.resource === true ? 'resource' : options.prompt === true ? 'prompt' : undefined;
+    explanation = await explainCall(loaded.policy, { tool, arguments: args, grant: grantOf(options, io), ...(kind === undefined ? {} : { kind }) }, reader);
   } finally {
     await reader.close();
   }
@@ -141,19 +155,33 @@ interface ExplainCall {
   tool: string;
   arguments: Record<string, unknown>;
   grant: string;
+  /** a resources/read of the URI `tool`, or a prompts/get of the prompt `tool`; a tool call when absent */
+  kind?: 'resource' | 'prompt';
 }
 
 /**
  * Decides the call as the wrapper would, reading (never counting) the budgets it would take.
  */
 export async function explainCall(policy: CompiledPolicy, call: ExplainCall, reader: BudgetReader, nowMs = Date.now()): Promise<Explanation> {
+  if (call.kind !== undefined) return explainRequest(policy, { ...call, kind: call.kind }, reader, nowMs);
   const notes: string[] = [];
-  const monitor = policy.mode === 'monitor';
   if (policy.inputSchema === 'enforce') {
     notes.push("input_schema is \"enforce\": the wrapper also checks the arguments against the tool's advertised input schema, which needs the server; not checked here");
   }
   // The advertised schema is the server's to give; here it is taken as accepting anything.
   const decision = evaluate(policy, { ...call, session: randomUUID(), advertisedSchema: { ok: true, check: () => [] } });
+  return explained(policy, call, decision, reader, nowMs, notes);
+}
+
+/** A resources/read or prompts/get, decided as the wrapper would (resources/subscribe and completions follow the same allow or deny). */
+async function explainRequest(policy: CompiledPolicy, call: ExplainCall & { kind: 'resource' | 'prompt' }, reader: BudgetReader, nowMs: number): Promise<Explanation> {
+  const who = { grant: call.grant, session: randomUUID() };
+  const decision = call.kind === 'resource' ? evaluateResource(policy, { uri: call.tool, ...who }) : evaluatePrompt(policy, { name: call.tool, arguments: call.arguments, ...who });
+  return { kind: call.kind, ...(await explained(policy, call, decision, reader, nowMs, [])) };
+}
+
+async function explained(policy: CompiledPolicy, call: ExplainCall, decision: Decision, reader: BudgetReader, nowMs: number, notes: string[]): Promise<Explanation> {
+  const monitor = policy.mode === 'monitor';
   if (monitor) notes.push('monitor mode: nothing is blocked; a refusal is only recorded and the call is forwarded anyway');
 
   if (decision.outcome === 'deny') {
@@ -216,7 +244,7 @@ const paint: Record<ExplainDecision, (chalk: ChalkInstance, text: string) => str
 export function renderExplanation(explanation: Explanation, chalk: ChalkInstance): string {
   const rows: [string, string][] = [
     ['decision', `${paint[explanation.decision](chalk, explanation.decision)}${explanation.forwarded ? '' : chalk.dim(explanation.decision === 'ask' ? ' (forwarded once a person approves)' : ' (refused)')}`],
-    ['tool', explanation.tool],
+    [explanation.kind ?? 'tool', explanation.tool],
     ['rule', explanation.rule],
   ];
   if (explanation.approval !== null) rows.push(['approval', approvalText(explanation.approval)]);

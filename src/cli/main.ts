@@ -15,6 +15,7 @@ const subcommands: Record<string, () => Promise<Subcommand>> = {
   approve: async () => (await import('./approvals.js')).approveCommand,
   deny: async () => (await import('./approvals.js')).denyCommand,
   audit: async () => (await import('./audit.js')).auditCommand,
+  pin: async () => (await import('./pin.js')).pinCommand,
 };
 
 function subcommand(name: string | undefined): (() => Promise<Subcommand>) | undefined {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { noAuditSink, openAuditSink, type AuditSink } from '../audit/sink.js';
 import { createPolicyGate } from '../enforce/policy-gate.js';
-import { ExitCode } from '../errors.js';
+import { ExitCode, PolicyWrapError } from '../errors.js';
 import { Limiter } from '../limits/limiter.js';
 import { DeferredStore } from '../limits/deferred-store.js';
 import { errorMessage } from '../shared/values.js';
@@ -10,6 +10,7 @@ import { formatProblem, loadPolicyFile, type CompiledPolicy, type Problem } from
 import { runSession } from '../proxy/session.js';
 import { splitAtCommand } from './argv.js';
 import { approvalSetup } from './approval-setup.js';
+import { pinSetup } from './pin-setup.js';
 import { runCommand, sayer, type Say } from './command.js';
 import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';
@@ -79,6 +80,18 @@ async function wrap(argv: readonly string[], io: CliIo, say: Say): Promise<numbe
   const grant = grantOf(options, io);
   const session = randomUUID();
   const approvals = approvalSetup({ state, statePrefix: options.statePrefix, grant, session, clock: systemClock, command: { file, args } }, io);
+  const pins = pinSetup(
+    { policy: loaded.policy, policyPath: path, state, statePrefix: options.statePrefix, command: { file, args }, clock: systemClock, session, grant, ...(options.audit === undefined ? {} : { audit }), log: say.warn },
+    io,
+  );
+  try {
+    // A policy that pins reads its pins before the first tools/list, so that list is judged already.
+    if (loaded.policy.pin !== 'off') await pins.guard.load();
+  } catch (error) {
+    await Promise.all([limiter.close(), audit.close(), approvals.close(), pins.close()]);
+    if (error instanceof PolicyWrapError) throw error;
+    throw new PolicyWrapError('state.unavailable', `the policy pins tool definitions ("pin": "${loaded.policy.pin}") and the pins cannot be read: ${errorMessage(error)}`, { cause: error });
+  }
   const gate = createPolicyGate({
     policy: () => policy,
     limiter,
@@ -86,6 +99,7 @@ async function wrap(argv: readonly string[], io: CliIo, say: Say): Promise<numbe
     grant,
     session,
     approvals: approvals.desk,
+    pins: pins.guard,
     monitor: options.monitor,
     ...(options.audit === undefined ? {} : { audit }),
     auditArguments: options.auditArguments,
@@ -138,13 +152,15 @@ async function wrap(argv: readonly string[], io: CliIo, say: Say): Promise<numbe
     });
   } finally {
     watcher?.close();
-    await Promise.all([limiter.close(), audit.close(), approvals.close()]);
+    await Promise.all([limiter.close(), audit.close(), approvals.close(), pins.close()]);
   }
 }
 
 /** Whether any call is counted under the policy: only then is a limit store needed. */
 function countsCalls(policy: CompiledPolicy): boolean {
-  return policy.limits.length > 0 || policy.rules.some((rule) => rule.limits.length > 0);
+  const rules = [...policy.rules, ...policy.resources.rules, ...policy.prompts.rules];
+  const serverRequests = Object.values(policy.serverRequests).some((rule) => rule.limits.length > 0);
+  return policy.limits.length > 0 || rules.some((rule) => rule.limits.length > 0) || serverRequests;
 }
 
 /** The server shares the wrapper's stderr file descriptor when there is a real one to share. */

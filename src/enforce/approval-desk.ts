@@ -42,7 +42,7 @@ export class ApprovalDesk {
 
   async decide(call: ToolCall, rule: string, approval: ApprovalRule, context: GateContext): Promise<ApprovalResult> {
     const digest = summarizeArguments(call.arguments).argumentsDigest;
-    const key = JSON.stringify([call.name, digest]);
+    const key = JSON.stringify([subjectOf(call), digest]);
     const now = this.options.clock();
     const until = this.remembered.get(key);
     if (until !== undefined && until > now) return { approved: true, audit: { via: 'remembered' } };
@@ -103,13 +103,13 @@ export class ApprovalDesk {
     }
     try {
       const now = clock();
-      const found = await store.lookup({ tool: call.name, grant, session, argumentsDigest: digest }, now);
+      const found = await store.lookup({ tool: subjectOf(call), grant, session, argumentsDigest: digest }, now);
       if (found.kind === 'decided') return decided(rule, found.approval);
       const pending: PendingApproval =
         found.kind === 'pending'
           ? found.approval
           : await store.ask(
-              { tool: call.name, grant, session, argumentsDigest: digest, rendering: renderArguments(call.arguments), server: this.options.server, remember: approval.remember },
+              { tool: subjectOf(call), grant, session, argumentsDigest: digest, rendering: renderArguments(call.arguments), server: this.options.server, remember: approval.remember },
               approval.timeoutMs,
               now,
             );
@@ -129,13 +129,26 @@ export class ApprovalDesk {
   }
 
   private question(call: ToolCall, remember: Remember): string {
-    return `${this.options.server} wants to run the tool "${call.name}" with these arguments:\n${renderArguments(call.arguments)}\n\nApprove this call? ${coverage(remember)}`;
+    const server = this.options.server;
+    const method = (call as { method?: string }).method;
+    if (method === 'resources/read') return `${server} is asked to read the resource "${call.name}".\n\nApprove this read? ${coverage(remember)}`;
+    if (method !== undefined) return `${server} is asked for the prompt "${call.name}" with these arguments:\n${renderArguments(call.arguments)}\n\nApprove this request? ${coverage(remember)}`;
+    return `${server} wants to run the tool "${call.name}" with these arguments:\n${renderArguments(call.arguments)}\n\nApprove this call? ${coverage(remember)}`;
   }
 
   private remember(key: string, remember: Remember): void {
     if (remember.kind === 'session') this.remembered.set(key, Infinity);
     else if (remember.kind === 'for') this.remembered.set(key, this.options.clock() + remember.ms);
   }
+}
+
+/**
+ * What an approval is for, in the store and in what is remembered: a tool's name as it is, a
+ * resource read or a prompt prefixed with its method, so the three never share an approval.
+ */
+function subjectOf(call: ToolCall): string {
+  const method = (call as { method?: string }).method;
+  return method === undefined ? call.name : `${method} ${call.name}`;
 }
 
 /** What one approval covers, in words for the person approving. */

@@ -17,6 +17,11 @@ export type AuditRecord = {
   /** for a name over MAX_TOOL_NAME_LENGTH: its length, and `sha256:` of it */
   toolLength?: number;
   toolDigest?: string;
+  /**
+   * the request, for what is not a tools/call: resources/read, resources/subscribe, prompts/get,
+   * completion/complete; `tool` is then the resource URI (template) or the prompt name
+   */
+  method?: string;
   decision: 'allow' | 'deny' | 'limited' | 'store-unavailable' | 'audit-unavailable' | 'approval-required' | 'not-approved';
   /** false in monitor mode, where the decision is recorded but the call goes through */
   enforced: boolean;
@@ -35,6 +40,12 @@ export type AuditRecord = {
   approvalCode?: string;
   /** how a person decided a call its rule asks about */
   approval?: ApprovalAudit;
+  /** counters that gave the call back because the server failed it (`count: "succeeded"`) */
+  refunded?: string[];
+  /** how many replacements `redact` made in the answer (0 when it found nothing) */
+  redacted?: number;
+  /** why the answer of a call with `redact` was not forwarded */
+  redactionError?: string;
   argumentKeys: string[];
   argumentsDigest: string;
   arguments?: unknown;

@@ -2,16 +2,20 @@ import { summarizeArguments } from '../audit/arguments.js';
 import type { AuditSink } from '../audit/sink.js';
 import type { Admission, Limiter } from '../limits/limiter.js';
 import type { Clock } from '../limits/types.js';
-import { evaluate, type AllowDecision, type ApprovalRule, type CompiledPolicy, type Decision } from '../policy/index.js';
-import type { CallOutcome, CallVerdict, Gate, GateContext } from '../proxy/gate.js';
+import { evaluate, redactAnswer, type AllowDecision, type ApprovalRule, type CompiledPolicy, type Decision } from '../policy/index.js';
+import type { CallOutcome, CallVerdict, ForwardVerdict, Gate, GateContext } from '../proxy/gate.js';
 import type { JsonRpcId } from '../proxy/jsonrpc.js';
 import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
 import { refusal as refusalAnswer, unknownTool } from './answers.js';
 import type { ApprovalDesk } from './approval-desk.js';
 import { startRecord, withOutcome, type AuditRecord, type CounterState } from './audit-record.js';
-import { auditDown, auditFields, denied, limited, nameTooLong, storeDown, type Refusal } from './refusals.js';
+import type { PinGuard } from './pin-guard.js';
+import { auditDown, auditFields, denied, limited, nameTooLong, pinChanged, storeDown, taskWithRedaction, type Refusal } from './refusals.js';
 import { IncompleteCalls, retryKey } from './retries.js';
 import { ToolLists } from './tool-list.js';
+import { createServerRequestCheck } from './server-requests.js';
+import { decideRequest, deniedRequest, readRequest, refusalError, unknownSubject, type GatedCall } from './requests.js';
+import { filterSectionList } from './section-lists.js';
 
 export { MAX_TOOL_LIST_PAGES } from './tool-list.js';
 
@@ -34,6 +38,8 @@ export interface PolicyGateOptions {
   auditFail?: 'closed' | 'open';
   /** Where calls whose rule says `ask` find a person; without one, such calls are refused. */
   approvals?: ApprovalDesk;
+  /** Tool-definition pins, for a policy with `pin`: lists are checked against them, changed tools refused under "enforce". */
+  pins?: PinGuard;
 }
 
 /** A gate the CLI also tells when the policy in force was replaced. */
@@ -42,7 +48,8 @@ export interface PolicyGate extends Gate {
   policyReplaced(previous: CompiledPolicy): void;
 }
 
-type Call = Parameters<Gate['checkCall']>[0];
+/** A tool call, or a judged request read as one (see requests.ts). */
+type Call = GatedCall;
 type Ticket = Parameters<Limiter['refund']>[0];
 
 /**
@@ -51,8 +58,9 @@ type Ticket = Parameters<Limiter['refund']>[0];
  */
 export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   const enforcing = (policy: CompiledPolicy): boolean => !options.monitor && policy.mode !== 'monitor';
-  const lists = new ToolLists(enforcing);
+  const lists = new ToolLists(enforcing, options.pins);
   const incomplete = new IncompleteCalls();
+  const checkServerRequest = createServerRequestCheck(options, enforcing);
 
   function decide(policy: CompiledPolicy, call: Call): Decision {
     const facts = { tool: call.name, arguments: call.arguments, grant: options.grant, session: options.session };
@@ -62,7 +70,8 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
   function record(call: Call, fields: Parameters<typeof startRecord>[1]): AuditRecord | undefined {
     if (options.audit === undefined) return undefined;
     const base = { session: options.session, grant: options.grant, tool: call.name, arguments: call.arguments, includeArguments: options.auditArguments === true, nowMs: options.clock() };
-    return startRecord(base, fields);
+    // A judged request's record says which request it was; a tool call's stays as it always was.
+    return startRecord(base, call.method === undefined ? fields : Object.assign({ method: call.method }, fields));
   }
 
   /**
@@ -73,11 +82,14 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     const audited = record(call, auditFields(refusal, enforce));
     if (!enforce) return forward(call, audited, undefined, timeoutMs);
     if (audited) options.audit?.write(audited);
+    if (call.method !== undefined) return refusal.hidden ? unknownSubject(call) : refusalError(refusal);
     return refusal.hidden ? unknownTool(call.name) : refusalAnswer(refusal.text, refusal.meta);
   }
 
   function judge(policy: CompiledPolicy, call: Call, decision: Decision, context: GateContext): CallVerdict | Promise<CallVerdict> {
     if (decision.outcome === 'deny') return refuse(call, denied(policy, call.name, decision), enforcing(policy));
+    const unredactable = taskWithRedaction(policy, call, decision);
+    if (unredactable !== undefined) return refuse(call, unredactable, enforcing(policy));
     return admit(policy, call, decision, context);
   }
 
@@ -107,7 +119,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     const allowed = { decision: 'allow' as const, enforced: enforce, rule: decision.rule, counters: counters(decision, admission.used), ...(retry ? { retry: true } : {}) };
     // Arguments and budgets were checked first: nobody is asked about a call refused anyway. A
     // retry of an input-required call continues one already approved.
-    if (decision.approval === undefined || !enforce || retry) return forward(call, record(call, allowed), admission.ticket, decision.timeoutMs);
+    if (decision.approval === undefined || !enforce || retry) return forward(call, record(call, allowed), admission.ticket, decision.timeoutMs, decision);
     return askFirst(call, decision, decision.approval, admission.ticket, allowed, context);
   }
 
@@ -121,17 +133,26 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
       void options.limiter.refund(ticket);
       throw error;
     }
-    if (result.approved) return forward(call, record(call, { ...allowed, approval: result.audit }), ticket, decision.timeoutMs);
+    if (result.approved) return forward(call, record(call, { ...allowed, approval: result.audit }), ticket, decision.timeoutMs, decision);
     void options.limiter.refund(ticket);
     return refuse(call, result.refusal, true);
   }
 
-  function forward(call: Call, audited: AuditRecord | undefined, ticket: Ticket, timeoutMs?: number): CallVerdict {
+  function forward(call: Call, audited: AuditRecord | undefined, ticket: Ticket, timeoutMs?: number, decision?: AllowDecision): CallVerdict {
     return {
       kind: 'forward',
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+      ...redacting(call, audited),
       onOutcome(outcome: CallOutcome) {
         if (outcome.kind === 'not-forwarded') void options.limiter.refund(ticket);
+        else if (ticket !== undefined && decision !== undefined && failed(outcome)) {
+          // Budgets with count: "succeeded" give back a call the server failed, and only those.
+          const given = givenBack(decision, ticket);
+          if (given !== undefined) {
+            void options.limiter.refund(given.ticket);
+            if (audited) audited = Object.assign({}, audited, { refunded: given.counters });
+          }
+        }
         if (outcome.kind === 'result' && outcome.resultType === 'incomplete') {
           incomplete.remember(retryKey(call.name, outcome.requestState, digestOf(call)), options.clock() + retryLifetimeMs);
         }
@@ -140,20 +161,66 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     };
   }
 
+  /**
+   * A rule with `redact` (enforced): the answer is redacted before the client sees it, and the call's
+   * record says how many replacements were made. Monitor mode changes no answer, so it redacts nothing.
+   */
+  function redacting(call: Call, audited: AuditRecord | undefined): Pick<ForwardVerdict, 'transformAnswer'> {
+    const policy = options.policy();
+    const redaction = enforcing(policy) ? policy.ruleFor(call.name)?.redaction : undefined;
+    if (redaction === undefined) return {};
+    return {
+      transformAnswer(answer) {
+        if (answer === undefined) {
+          if (audited) audited.redactionError = 'the answer could not be read; the client got an error instead';
+          return undefined;
+        }
+        const done = redactAnswer(redaction, answer);
+        if (audited) audited.redacted = done.replaced;
+        return done.replaced === 0 ? undefined : done.answer;
+      },
+    };
+  }
+
+  function judgeCall(policy: CompiledPolicy, call: Call, context: GateContext): CallVerdict | Promise<CallVerdict> {
+    const decision = decide(policy, call);
+    if (!lists.needsList(policy, call.name, decision)) return judge(policy, call, decision, context);
+    return lists.fetch(context).then(
+      () => judge(policy, call, decide(policy, call), context),
+      () => judge(policy, call, decision, context),
+    );
+  }
+
   return {
     checkCall(call, context) {
       // Refused before the policy, its caches or the counters see it, in monitor mode too.
       if (call.name.length > MAX_TOOL_NAME_LENGTH) return refuse(call, nameTooLong(call.name), true);
       const policy = options.policy();
-      const decision = decide(policy, call);
-      if (!lists.needsList(policy, call.name, decision)) return judge(policy, call, decision, context);
-      return lists.fetch(context).then(
-        () => judge(policy, call, decide(policy, call), context),
-        () => judge(policy, call, decision, context),
-      );
+      // "pin": "enforce": one Set lookup; only a changed tool's call reads the pins again (accepted meanwhile?).
+      const pins = options.pins;
+      if (pins?.isChanged(call.name) && policy.pin === 'enforce' && enforcing(policy)) {
+        return pins.refresh().then(
+          () => (pins.isChanged(call.name) ? refuse(call, pinChanged(pins.reason(call.name)), true) : judgeCall(policy, call, context)),
+          () => refuse(call, pinChanged(pins.reason(call.name)), true),
+        );
+      }
+      return judgeCall(policy, call, context);
     },
     filterToolsList: (result, bytes) => lists.filter(options.policy(), result, bytes),
+    checkRequest(request, context) {
+      const call = readRequest(request);
+      if ('kind' in call) return call;
+      const policy = options.policy();
+      const decision = decideRequest(policy, call, { grant: options.grant, session: options.session });
+      if (decision.outcome === 'deny') return refuse(call, deniedRequest(call, decision), enforcing(policy));
+      return admit(policy, call, decision, context);
+    },
+    filterList(method, result) {
+      const policy = options.policy();
+      return enforcing(policy) ? filterSectionList(policy, method, result) : undefined;
+    },
     toolsListChanged: () => lists.changed(),
+    checkServerRequest,
     watchVisibleTools: (tell) => lists.watch(tell),
     callAbandoned: (id: JsonRpcId) => options.approvals?.abandoned(id),
     policyReplaced: (previous) => lists.policyReplaced(previous, options.policy()),
@@ -173,6 +240,19 @@ function retryKeyOf(call: Call): string {
 
 function digestOf(call: Call): string {
   return summarizeArguments(call.arguments).argumentsDigest;
+}
+
+/** The server answered with a JSON-RPC error, or a result marked isError. */
+function failed(outcome: CallOutcome): boolean {
+  return outcome.kind === 'error' || (outcome.kind === 'result' && outcome.isError);
+}
+
+/** The part of an admission that budgets counting only successes give back, if any. */
+function givenBack(decision: AllowDecision, ticket: NonNullable<Ticket>): { ticket: NonNullable<Ticket>; counters: string[] } | undefined {
+  const claims = decision.budgets.filter((budget) => budget.count === 'succeeded');
+  if (claims.length === 0) return undefined;
+  const keys = new Set(claims.map((claim) => claim.key));
+  return { ticket: { ...ticket, keys: ticket.keys.filter((key) => keys.has(key)) }, counters: claims.map((claim) => claim.counter) };
 }
 
 function counters(decision: AllowDecision, used: readonly number[]): CounterState[] {

@@ -27,6 +27,24 @@ export function nameTooLong(name: string): Refusal {
   return { text: `Denied by policy: ${reason}; call a tool by a name tools/list gives`, meta: { decision: 'deny', cause: 'tool-name', rule: toolNameRule, reason } };
 }
 
+/** What refuses a call of a tool changed since it was pinned, where a refusal names its rule. */
+export const pinRule = '/pin';
+
+/** `"pin": "enforce"`: the tool's definition changed since it was pinned, and nobody accepted it yet. */
+export function pinChanged(reason: string): Refusal {
+  return { text: `Denied by policy: ${reason}`, meta: { decision: 'deny', cause: 'pin', rule: pinRule, reason } };
+}
+
+/**
+ * A task-augmented call (`params.task`) of a rule with `redact`: its result would come later through
+ * tasks/result, which the wrapper does not redact, so it is refused rather than forwarded unredacted.
+ */
+export function taskWithRedaction(policy: CompiledPolicy, call: { name: string; params: Record<string, unknown> }, decision: AllowDecision): Refusal | undefined {
+  if (call.params.task === undefined || policy.ruleFor(call.name)?.redaction === undefined) return undefined;
+  const reason = `${call.name}'s answers are redacted before you see them, which a task's result is not; call it without "task"`;
+  return { text: `Denied by policy: ${reason}`, meta: { decision: 'deny', cause: 'redact', rule: `${decision.rule}/redact`, reason } };
+}
+
 export function denied(policy: CompiledPolicy, tool: string, decision: DenyDecision): Refusal {
   const meta: DecisionMeta = { decision: 'deny', cause: decision.cause, rule: decision.rule, reason: decision.reason };
   if (decision.violations) meta.violations = decision.violations;
@@ -88,7 +106,8 @@ function sharedCounters(policy: CompiledPolicy): Set<string> {
   if (shared === undefined) {
     const seen = new Set<string>();
     shared = new Set<string>();
-    for (const limit of [...policy.rules.flatMap((rule) => rule.limits), ...policy.limits]) (seen.has(limit.counter) ? shared : seen).add(limit.counter);
+    const rules = [...policy.rules, ...policy.resources.rules, ...policy.prompts.rules];
+    for (const limit of [...rules.flatMap((rule) => rule.limits), ...policy.limits]) (seen.has(limit.counter) ? shared : seen).add(limit.counter);
     sharedCounterCache.set(policy, shared);
   }
   return shared;

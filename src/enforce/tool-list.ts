@@ -1,6 +1,7 @@
 import { isHidden, type AdvertisedSchemaCheck, type CompiledPolicy, type Decision } from '../policy/index.js';
 import type { GateContext } from '../proxy/gate.js';
 import { AdvertisedTools } from './advertised-tools.js';
+import type { PinGuard } from './pin-guard.js';
 
 /** The most tools/list pages the gate reads on its own before it stops paging (a server may never stop). */
 export const MAX_TOOL_LIST_PAGES = 100;
@@ -14,7 +15,11 @@ export class ToolLists {
   private readonly advertised = new AdvertisedTools();
   private tellClient: (() => void) | undefined;
 
-  constructor(private readonly enforcing: (policy: CompiledPolicy) => boolean) {}
+  constructor(
+    private readonly enforcing: (policy: CompiledPolicy) => boolean,
+    /** Tool-definition pins (`pin`), when the wrapper keeps them. */
+    private readonly pins?: PinGuard,
+  ) {}
 
   /** The server's schema for a tool, as the engine takes it. */
   check(name: string): AdvertisedSchemaCheck | undefined {
@@ -42,8 +47,11 @@ export class ToolLists {
   /** A page the server sent the client, as the client is to see it. */
   filter(policy: CompiledPolicy, result: Record<string, unknown>, bytes?: number): Record<string, unknown> {
     this.advertised.recordPage(result, bytes);
+    if (this.pins !== undefined && Array.isArray(result.tools)) this.pins.observe(policy.pin, result.tools);
     if (!this.enforcing(policy) || !Array.isArray(result.tools)) return result;
-    const tools = result.tools.filter((tool: unknown) => !isHidden(policy, nameOf(tool)));
+    // Under "pin": "enforce" a tool changed since it was pinned is hidden until accepted.
+    const pins = policy.pin === 'enforce' ? this.pins : undefined;
+    const tools = result.tools.filter((tool: unknown) => !isHidden(policy, nameOf(tool)) && !(pins?.isChanged(nameOf(tool)) ?? false));
     return tools.length === result.tools.length ? result : { ...result, tools };
   }
 
@@ -53,6 +61,7 @@ export class ToolLists {
 
   watch(tellClient: () => void): void {
     this.tellClient = tellClient;
+    this.pins?.watch(tellClient);
   }
 
   /** The client is told to list again when a tool it was shown is hidden now, or the other way round. */

@@ -58,7 +58,7 @@ const hazards: Hazard[] = [
   { tool: 'sonarr_add_series', arguments: { tvdbId: 1, title: 't', rootFolderPath: '/tv/../../etc' }, risk: 'a rootFolderPath that climbs out of the media folders', cause: 'arguments' },
   { tool: 'create_playlist', arguments: { title: 't', type: 'movie', smartFilter: '../../accounts?x=1' }, risk: 'a smartFilter that is not a plain Plex filter', cause: 'arguments' },
   { tool: 'delete_playlist', arguments: { playlistId: 'all' }, risk: 'a playlistId that is not one playlist', cause: 'arguments' },
-  { tool: 'trakt_complete_auth', arguments: { code: 'ABCD1234' }, risk: 'its answer carries the Trakt access and refresh tokens in plain text', cause: 'rule' },
+  { tool: 'mark_watched', arguments: { ratingKey: '07' }, risk: 'a second spelling of ratingKey 7 would get a per-ratingKey budget of its own', cause: 'arguments' },
 ];
 
 /** Calls of the same tools that the example policy lets through. */
@@ -257,9 +257,20 @@ describe('the example Plex policy through the wrapper, in front of the stand-in'
       expect(answers[index]?.startsWith(expected)).toBe(true);
     }
     expect(answers).toContainEqual(expect.stringMatching(/^get_recently_added: Invalid arguments for get_recently_added: .*limit.*500/));
-    expect(answers).toContainEqual(expect.stringMatching(/^trakt_complete_auth: Denied by policy: Finishing the Trakt sign-in/));
     await barrier(session);
     expect(session.calls().map((line) => line.params?.name)).toEqual(['get_libraries']);
+  });
+
+  test('finishing the Trakt sign-in reaches the server, and the tokens in its answer are redacted before the agent sees them', async () => {
+    session = await new Session(tmp.dir, { env: { STANDIN_TRAKT_TOKENS: '1' } }).open();
+    const result = await session.client.callTool({ name: 'trakt_complete_auth', arguments: { code: 'ABCD1234' } });
+    const text = textOf(result);
+    expect(result.isError).toBeFalsy();
+    expect(text).not.toContain('3f3f3f3f');
+    expect(text).not.toContain('9c9c9c9c');
+    expect(JSON.parse(text)).toMatchObject({ success: true, access_token: '[redacted]', refresh_token: '[redacted]', expires_in: 7776000 });
+    await barrier(session);
+    expect(session.calls().map((line) => line.params?.name)).toContain('trakt_complete_auth');
   });
 
   test('deleting a playlist waits for a person: without one to ask, it is refused and never reaches the server', async () => {

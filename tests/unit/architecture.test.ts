@@ -11,9 +11,10 @@ const src = fileURLToPath(new URL('../../src', import.meta.url));
  * defines (proxy/gate.ts, proxy/jsonrpc.ts), and audit digests arguments with policy's canonical JSON.
  */
 const allowed: Record<string, readonly string[]> = {
-  cli: ['enforce', 'proxy', 'policy', 'limits', 'audit', 'init', 'tools', 'approvals', 'shared', 'errors'],
-  enforce: ['policy', 'limits', 'audit', 'proxy', 'approvals', 'shared', 'errors'],
+  cli: ['enforce', 'proxy', 'policy', 'limits', 'audit', 'init', 'tools', 'approvals', 'pins', 'shared', 'errors'],
+  enforce: ['policy', 'limits', 'audit', 'proxy', 'approvals', 'pins', 'shared', 'errors'],
   approvals: ['limits', 'audit', 'shared', 'errors'],
+  pins: ['limits', 'policy', 'shared', 'errors'],
   init: ['policy', 'shared', 'errors'],
   tools: ['policy', 'shared', 'errors'],
   audit: ['policy', 'shared', 'errors'],
@@ -107,7 +108,7 @@ describe('the shape of the code', () => {
     expect(offenders).toEqual([]);
   });
 
-  test.each(['proxy', 'policy', 'limits', 'enforce', 'audit', 'init', 'tools', 'approvals', 'shared'])('nothing under src/%s writes to stdout, which belongs to the protocol', (folder) => {
+  test.each(['proxy', 'policy', 'limits', 'enforce', 'audit', 'init', 'tools', 'approvals', 'pins', 'shared'])('nothing under src/%s writes to stdout, which belongs to the protocol', (folder) => {
     const offenders = sources(folder).filter(({ text }) => /\bconsole\.(log|info|debug)|\bprocess\.stdout/.test(text));
     expect(offenders.map(({ file }) => file)).toEqual([]);
   });
