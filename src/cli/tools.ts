@@ -168,6 +168,7 @@ function decisionText(row: ToolRow, chalk: ChalkInstance): [string, string] {
   const details: string[] = [];
   if (row.argumentsChecked) details.push(row.checkedArguments.length > 0 ? `checks arguments ${row.checkedArguments.join(', ')}` : 'checks arguments');
   if (row.timeoutSeconds !== undefined) details.push(`timeout ${row.timeoutSeconds} s`);
+  if (row.redacts !== undefined) details.push(`redacts answers (${row.redacts} ${row.redacts === 1 ? 'rule' : 'rules'})`);
   const limits = row.limits.map((limit) => `${limitText(row.name, limit)}${useText(limit.use, chalk)}`);
   const parts = row.approval === undefined ? limits : [`${approvalText(row.approval)}${row.enforced ? '' : ' (monitor mode: forwarded without asking)'}`, ...limits];
   return [row.decision, `${parts.length > 0 ? `: ${parts.join('; ')}` : ''}${details.map((detail) => ` · ${detail}`).join('')}`];
@@ -204,6 +205,9 @@ function summary(rows: readonly ToolRow[], policy: CompiledPolicy, shared: reado
   if (policy.inputSchema === 'enforce') lines.push("Allowed calls must also match the tool's advertised input schema (input_schema: enforce).");
   if (count('ask') > 0 && policy.mode === 'enforce') lines.push('Asked calls are checked and counted first: a person is asked only about a call that would otherwise go through.');
   if (policy.mode === 'monitor') lines.push('Monitor mode: nothing is blocked or hidden; refusals are only recorded.');
+  if (policy.pin !== 'off') {
+    lines.push(`Tool definitions are pinned (pin: ${policy.pin}): one the server changes later is ${policy.pin === 'enforce' ? 'hidden and refused until accepted with policy-wrap pin --accept' : 'reported on stderr and in the audit log'}.`);
+  }
   lines.push("Hints are the server's own claims; policy-wrap does not check them.");
   return lines;
 }

@@ -78,6 +78,8 @@ export interface ToolRow {
   inputSchemaChecked: boolean;
   /** Seconds the server gets to answer a call (the rule's `timeout`). */
   timeoutSeconds?: number;
+  /** The rule's `redact`: how many patterns and detectors rewrite the answer before the client sees it. */
+  redacts?: number;
   /** How a person approves each call (decision ask only). */
   approval?: ApprovalSummary;
   /** False in monitor mode: refusals are only recorded, and every call is forwarded. */
@@ -137,6 +139,8 @@ function rowFor(tool: ServerTool, policy: CompiledPolicy, advertisedSchema: Adve
   };
   if (described.timeoutMs !== undefined) row.timeoutSeconds = described.timeoutMs / 1000;
   if (described.approval !== undefined) row.approval = approvalSummary(described.approval);
+  const redact = policy.document.tools?.[rule?.key ?? '']?.redact;
+  if (rule?.redaction !== undefined && Array.isArray(redact)) row.redacts = redact.length;
   return row;
 }
 

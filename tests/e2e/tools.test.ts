@@ -186,6 +186,7 @@ describe('policy-wrap tools: the table', () => {
     expect(lines.slice(1, 59).map((line) => line.split(' ')[0])).toEqual(expectations.map(([name]) => name));
     expect(result.stdout).toMatch(/\ndelete_playlist +writes, destructive, open-world +ask: a person approves each call \(120 s to answer\); at most 30 calls per hour, counting only calls that succeed, shared with 11 other tools/);
     expect(result.stdout).toMatch(/\nget_recently_added +read-only, open-world +allowed · checks arguments limit · timeout 60 s\n/);
+    expect(result.stdout).toMatch(/\ntrakt_complete_auth +writes, additive, open-world +limited: at most 5 calls per hour \(0 of 5 used\) · timeout 30 s · redacts answers \(3 rules\)\n/);
     expect(result.stdout).toMatch(/\ntrakt_authenticate +writes, additive, open-world +limited: at most 10 calls per minute \(0 of 10 used\) · timeout 30 s\n/);
     expect(result.stdout).toContain('58 tools: 31 allowed, 26 limited, 1 asked, 0 denied (visible), 0 hidden.\n');
     expect(result.stdout).toContain('Every allowed call also counts toward: at most 60 calls per minute for all tools (0 of 60 used).\n');
