@@ -19,6 +19,7 @@ export const protocolVersion = '2025-06-18';
  * @property {number} size bytes of the line, without its newline
  * @property {string} head the first bytes of the line
  * @property {number} at performance.now() when its last byte arrived
+ * @property {Buffer} [line] the line's bytes (only for answers up to parseLimit, which are parsed)
  */
 
 export class RpcClient {
@@ -95,7 +96,7 @@ export class RpcClient {
     this.notify('notifications/initialized');
     const list = await this.request('tools/list');
     if (!Array.isArray(list.message?.result?.tools)) throw new Error(`tools/list failed: ${list.head}`);
-    return { initialize: init.message.result, tools: list.message.result.tools };
+    return { initialize: init.message.result, tools: list.message.result.tools, toolsListLine: list.line };
   }
 
   /** Ends stdin and waits for the process to leave; signals it if it lingers. */
@@ -174,6 +175,6 @@ export class RpcClient {
     const entry = this.#pending.get(id);
     if (!entry) return;
     this.#pending.delete(id);
-    entry.resolve({ message, size: line.length, head, at });
+    entry.resolve({ message, size: line.length, head, at, ...(message === undefined ? {} : { line }) });
   }
 }

@@ -64,6 +64,20 @@ export function ratioTable(result) {
   return table(header, rows);
 }
 
+/** The table of issue #16: throughput × the bare relay beside spawn → initialize answered. */
+function headlineTable(result) {
+  const columns = ['small', 'inflight32', 'blob1m'].filter((id) => result.workloads.some((w) => w.id === id));
+  const header = ['configuration', ...columns.map((id) => shortTitle[id]), 'spawn → initialize answered'];
+  const rows = result.configurations
+    .filter((config) => !config.skipped)
+    .map((config) => [
+      config.label,
+      ...columns.map((id) => (config.id === 'bare' ? '1.00×' : ratio(result.results[id]?.[config.id]?.vsBare))),
+      result.startupAlone?.initialize?.[config.id] ? `${fixed(result.startupAlone.initialize[config.id].ms, 0)} ms` : '–',
+    ]);
+  return table(header, rows);
+}
+
 /** CPU time the process in the middle spent per call, beside the bare relay's. */
 function cpuTable(result) {
   const header = ['configuration', ...result.workloads.map((w) => shortTitle[w.id] ?? w.id)];
@@ -145,11 +159,36 @@ function startupTable(result) {
 
 function targetTable(result) {
   const rows = result.targets.map((t) => {
+    if (t.unit === 'ratio-max') return [t.target, ratio(t.value), `≤ ${t.threshold}×`, verdict(t)];
+    if (t.unit === 'ms-max') return [t.target, `${fixed(t.value, 0)} ms`, `≤ ${t.threshold} ms`, verdict(t)];
+    if (t.unit === 'text') return [t.target, t.value, t.threshold, verdict(t)];
     const value = t.id.startsWith('throughput') ? ratio(t.value) : t.id.startsWith('memory') ? `${fixed(t.value, 2)}×` : `${ms(t.value)} ms`;
     const threshold = t.id.startsWith('throughput') ? `≥ ${t.threshold}×` : t.id.startsWith('memory') ? `≤ ${t.threshold}×` : t.id === 'denial-latency' ? `< ${ms(t.threshold)} ms` : `≤ ${t.threshold} ms`;
-    return [t.target, value, threshold, t.met === undefined ? '–' : t.met ? 'met' : '**missed**'];
+    return [t.target, value, threshold, verdict(t)];
   });
   return table(['target', 'measured', 'needed', 'verdict'], rows);
+}
+
+const verdict = (t) => (t.met === undefined ? '–' : t.met ? 'met' : '**missed**');
+
+/** Start-up measured on its own: spawn → initialize answered, and --help / --version to exit. */
+function startupAloneTable(result) {
+  const alone = result.startupAlone;
+  if (!alone) return undefined;
+  const rows = result.configurations
+    .filter((config) => alone.initialize[config.id])
+    .map((config) => {
+      const row = alone.initialize[config.id];
+      return [config.label, fixed(row.ms, 0), `${fixed(row.min, 0)}–${fixed(row.max, 0)}`, config.id === 'bare' ? '1.00×' : ratio(row.vsBare)];
+    });
+  const commands = Object.values(alone.commands).map((row) => [row.label, fixed(row.ms, 0), `${fixed(row.min, 0)}–${fixed(row.max, 0)}`, '']);
+  return [
+    `### Start-up, measured on its own (${alone.samples} samples each, round-robin; median)`,
+    '',
+    'spawn → `initialize` answered (the client writes `initialize` at once, as an MCP host does); × bare relay is paired by sample. The commands: spawn → exit.',
+    '',
+    table(['configuration or command', 'ms', 'spread', '× bare relay'], [...rows, ...commands]),
+  ].join('\n');
 }
 
 export function renderReport(result) {
@@ -163,6 +202,10 @@ export function renderReport(result) {
     `${result.settings.rounds} rounds, round-robin; ${result.settings.wrapper === 'bin/policy-wrap.js' ? '' : `wrapper ${result.settings.wrapper}; `}${result.settings.quick ? 'quick mode; ' : ''}load average at start ${env.loadAverageAtStart.join(' ')}; took ${result.settings.durationSeconds} s. Every run is a fresh process tree; each answer is checked.`,
     ...(skipped.length ? ['', ...skipped.map((c) => `Skipped: **${c.label}** — ${c.skipped}`)] : []),
     ...(auditLines.length ? ['', `Audit on for the enforcing runs: ${auditLines.join(', ')}.`] : []),
+    '',
+    '### At a glance (throughput × the bare relay; start-up measured on its own, median)',
+    '',
+    headlineTable(result),
     '',
     '### Throughput relative to the bare relay (median of per-round ratios; 1.00× = the cost of one more process)',
     '',
@@ -182,6 +225,8 @@ export function renderReport(result) {
   if (store) parts.push('', store);
   const memory = memoryTable(result);
   if (memory) parts.push('', memory);
+  const startupAlone = startupAloneTable(result);
+  if (startupAlone) parts.push('', startupAlone);
   const startup = startupTable(result);
   if (startup) parts.push('', startup);
   for (const workload of result.workloads) parts.push('', workloadTable(result, workload));

@@ -9,7 +9,9 @@
 //   BENCH_WORKLOADS=a,b    only these workloads (ids: small,inflight32,blob1m,blob16m,toolsList,refused)
 //   BENCH_CPU_PROF=dir     run every policy-wrap process under node --cpu-prof, profiles written to dir
 //   BENCH_WRAPPER=file     bench this policy-wrap entry point instead of bin/policy-wrap.js
+//   BENCH_STARTUP_SAMPLES=n  start-up samples per configuration (default 12, quick 3)
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, release, loadavg } from 'node:os';
 import { join, relative, resolve } from 'node:path';
@@ -19,6 +21,7 @@ import { RpcClient } from './client.js';
 import { configurations, paths } from './configs.js';
 import { cpuTimeNs, residentMemory } from './proc.js';
 import { startRedis } from './redis.js';
+import { measureStartup } from './startup.js';
 import { renderReport } from './report.js';
 import { snapshotBuild } from './snapshot.js';
 import { summarize } from './summary.js';
@@ -103,8 +106,10 @@ async function runOnce(config, workload, auditFile) {
   const client = new RpcClient(command, args, { cwd: repoRoot });
   const timer = setTimeout(() => void client.kill(), runTimeoutMs);
   try {
-    await client.initialize();
+    const { toolsListLine } = await client.initialize();
     const startupMs = performance.now() - spawnedAt;
+    // The first tools/list, as bytes: with nothing to hide it must reach the client as the server wrote it.
+    const toolsListSha256 = toolsListLine ? createHash('sha256').update(toolsListLine).digest('hex') : undefined;
     // The first call pays for whatever the wrapper sets up lazily; timed apart, and done before the
     // idle footprint is read so that it does not count as growth caused by the workload.
     const firstCallAt = performance.now();
@@ -119,7 +124,7 @@ async function runOnce(config, workload, auditFile) {
     if (exit.error || (exit.code !== 0 && exit.code !== null)) {
       throw new Error(`exited with ${exit.error?.message ?? `code ${exit.code}`}${client.stderr ? `: ${client.stderr.trim().split('\n')[0]}` : ''}`);
     }
-    return { ...measured, startupMs, firstCallMs, wrapperCpuNs: cpuNs, memory: idle && peak ? { idleRssBytes: idle.rssBytes, idleHwmBytes: idle.hwmBytes, peakHwmBytes: peak.hwmBytes } : undefined };
+    return { ...measured, startupMs, firstCallMs, toolsListSha256, wrapperCpuNs: cpuNs, memory: idle && peak ? { idleRssBytes: idle.rssBytes, idleHwmBytes: idle.hwmBytes, peakHwmBytes: peak.hwmBytes } : undefined };
   } catch (error) {
     await client.kill();
     throw error;
@@ -188,6 +193,20 @@ async function main() {
     for (const config of configs) if (config.skipped) progress(`skipped ${config.label}: ${config.skipped}\n`);
     const active = configs.filter((c) => !c.skipped);
 
+    // Start-up on its own: spawn → initialize answered, round-robin over the configurations, and
+    // the wall time of --help and --version.
+    const startupSamples = Number(process.env.BENCH_STARTUP_SAMPLES ?? (quick ? 3 : 12));
+    progress(`start-up (${startupSamples} samples each):`);
+    const startupAlone = await measureStartup({
+      configs: active,
+      wrapper,
+      samples: startupSamples,
+      cwd: repoRoot,
+      auditFileOf: (config) => (config.enforcing ? join(workDir, `startup-audit-${config.id}.jsonl`) : undefined),
+      progress,
+    });
+    progress('\n');
+
     /** @type {Record<string, Record<string, {runs: any[], errors: string[]}>>} */
     const raw = {};
     for (const workload of chosenWorkloads) {
@@ -222,13 +241,14 @@ async function main() {
       }
     }
     if (cpuProfDir) writeFileSync(join(cpuProfDir, 'windows.json'), `${JSON.stringify(measuredWindows, null, 1)}\n`);
-    const summary = summarize({ configs, workloads: chosenWorkloads, raw, rounds });
+    const summary = summarize({ configs, workloads: chosenWorkloads, raw, rounds, startupAlone });
     const result = {
       environment: env,
       settings: { wrapper: relative(repoRoot, paths.wrapper), quick, rounds, order: 'round-robin: every configuration runs each workload once per round, in table order', durationSeconds: Math.round((Date.now() - started) / 1000) },
       configurations: configs.map(({ id, label, enforcing, store, skipped }) => ({ id, label, enforcing, store, skipped })),
       workloads: chosenWorkloads.map(({ id, title, kind, calls, messageBytes }) => ({ id, title, kind, callsPerRun: calls, messageBytes })),
       audit,
+      startupAlone,
       ...summary,
     };
     const markdown = renderReport(result);

@@ -41,6 +41,7 @@ function summarizeCell(workload, cell) {
       startupMs: roundMs(run.startupMs, 1),
       ...(run.wrapperCpuNs !== undefined ? { wrapperCpuUsPerCall: roundMs(run.wrapperCpuNs / 1000 / run.calls, 1) } : {}),
       firstCallMs: roundMs(run.firstCallMs, 2),
+      ...(run.toolsListSha256 ? { toolsListSha256: run.toolsListSha256 } : {}),
       ...(run.latencies ? { p50Ms: roundMs(percentile([...run.latencies].sort((a, b) => a - b), 50)) } : {}),
       ...(run.memory ? { memory: run.memory } : {}),
     })),
@@ -63,7 +64,7 @@ function summarizeCell(workload, cell) {
   return summary;
 }
 
-export function summarize({ configs, workloads, raw }) {
+export function summarize({ configs, workloads, raw, startupAlone }) {
   const results = {};
   for (const workload of workloads) {
     results[workload.id] = {};
@@ -79,8 +80,97 @@ export function summarize({ configs, workloads, raw }) {
       results[workload.id][configId] = summary;
     }
   }
-  return { results, startup: startup(results), targets: targets(configs, workloads, results), storeCost: storeCost(results) };
+  const toolsListBytes = toolsListIdentity(results);
+  return {
+    results,
+    startup: startup(results),
+    toolsListBytes,
+    targets: [...issue16Targets(configs, results, startupAlone, toolsListBytes), ...targets(configs, workloads, results)],
+    storeCost: storeCost(results),
+  };
 }
+
+/**
+ * Per configuration: whether every run's first tools/list reached the client byte for byte as the
+ * server wrote it (the direct configuration's line), and how many distinct lines were seen.
+ */
+function toolsListIdentity(results) {
+  const byConfig = {};
+  for (const cells of Object.values(results)) {
+    for (const [id, cell] of Object.entries(cells)) {
+      for (const run of cell.perRun ?? []) if (run.toolsListSha256) (byConfig[id] ??= new Set()).add(run.toolsListSha256);
+    }
+  }
+  const server = byConfig.direct;
+  if (!server || server.size !== 1) return undefined;
+  const [reference] = server;
+  return Object.fromEntries(Object.entries(byConfig).map(([id, seen]) => [id, { identical: seen.size === 1 && seen.has(reference), distinct: seen.size }]));
+}
+
+/**
+ * The targets of issue #16, in its order: start-up, throughput (below, with the older targets), CPU
+ * per call, the SQLite store's cost (below), and a tools/list with nothing to hide forwarded as is.
+ * `unit` tells the report how to print value and threshold.
+ */
+function issue16Targets(configs, results, startupAlone, toolsListBytes) {
+  const list = [];
+  const configOk = (id) => configs.some((c) => c.id === id && !c.skipped);
+  for (const id of ['allowAll', 'enforceMemory', 'enforceSqlite', 'enforceRedis']) {
+    const row = startupAlone?.initialize?.[id];
+    if (!row || row.vsBare === undefined) continue;
+    list.push({
+      id: `startup-${id}`,
+      target: `${labelOf(configs, id)}: spawn → initialize answered ≤ 1.3 × the bare relay's (${fixedMs(row.ms)} against ${fixedMs(startupAlone.initialize.bare?.ms)})`,
+      unit: 'ratio-max',
+      value: row.vsBare,
+      threshold: 1.3,
+      met: row.vsBare <= 1.3,
+    });
+  }
+  for (const id of ['help', 'version']) {
+    const row = startupAlone?.commands?.[id];
+    if (!row || Number.isNaN(row.ms)) continue;
+    list.push({
+      id: `command-${id}`,
+      target: `${row.label} wall time, start to exit (node -e 0 alone: ${fixedMs(startupAlone.commands.node?.ms)})`,
+      unit: 'ms-max',
+      value: row.ms,
+      threshold: 150,
+      met: row.ms <= 150,
+    });
+  }
+  for (const [workload, threshold, what] of [
+    ['inflight32', 2, '32 in flight'],
+    ['small', 1.3, 'small calls one at a time'],
+  ]) {
+    const cell = results[workload]?.enforceMemory;
+    if (!configOk('enforceMemory') || cell?.cpuVsBare === undefined) continue;
+    list.push({
+      id: `cpu-${workload}`,
+      target: `enforcing (memory): CPU per call ≤ ${threshold} × the bare relay's, ${what}`,
+      unit: 'ratio-max',
+      value: cell.cpuVsBare,
+      threshold,
+      met: cell.cpuVsBare <= threshold,
+    });
+  }
+  const allowAll = toolsListBytes?.allowAll;
+  if (allowAll) {
+    const lists = results.toolsList;
+    const p50s = lists?.allowAll?.p50Ms !== undefined && lists.bare?.p50Ms !== undefined ? ` (p50 ${lists.allowAll.p50Ms.toFixed(3)} ms against the bare relay's ${lists.bare.p50Ms.toFixed(3)} ms)` : '';
+    list.push({
+      id: 'tools-list-bytes',
+      target: `policy-wrap, allow-all: a tools/list with nothing to hide reaches the client byte for byte as the server wrote it${p50s}`,
+      unit: 'text',
+      value: allowAll.identical ? 'identical' : `re-written (${allowAll.distinct} distinct line${allowAll.distinct === 1 ? '' : 's'})`,
+      threshold: 'identical',
+      met: allowAll.identical,
+    });
+  }
+  return list;
+}
+
+const fixedMs = (value) => (value === undefined || Number.isNaN(value) ? '–' : `${Math.round(value)} ms`);
 
 function targets(configs, workloads, results) {
   const list = [];
