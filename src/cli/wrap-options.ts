@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { DEFAULT_MAX_MESSAGE_BYTES } from '../proxy/relay.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from '../proxy/message-size.js';
 import { createProgram, type Say } from './command.js';
 import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';

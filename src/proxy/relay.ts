@@ -6,12 +6,12 @@ import { LineSplitter, type Frame, type SplitterOptions } from './framing.js';
 import { FromClient } from './from-client.js';
 import { FromServer } from './from-server.js';
 import type { Gate } from './gate.js';
+import { DEFAULT_MAX_MESSAGE_BYTES } from './message-size.js';
 import { Flow, Outlet } from './outlet.js';
 import { TaskDeadlines } from './task-deadlines.js';
 import { ClientSide } from './client-side.js';
 import { ServerSide, WRAPPER_REQUEST_TIMEOUT_MS } from './server-side.js';
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_SCAN_ABOVE_BYTES = 64 * 1024;
 /**
  * After the client's input ends, how long calls still being judged may take before they are
