@@ -1,5 +1,5 @@
-import { openStateFile } from '../limits/sqlite-store.js';
-import { isBusy, type SqliteDatabase, type SqliteDriver } from '../limits/sqlite-driver.js';
+import { openStateFile, whenFree } from '../limits/sqlite-store.js';
+import type { SqliteDatabase, SqliteDriver } from '../limits/sqlite-driver.js';
 import { newApprovalCode, normalizeApprovalCode } from './codes.js';
 import { answering, byAge, checkedRecord, decidedOf, isUsedUp, liveUntil, matchesCall, pendingOf, type ApprovalCall } from './records.js';
 import { isDecided, type ApprovalRecord, type ApprovalRequest, type ApprovalStore, type ApprovalVerdict, type Lookup, type PendingApproval } from './types.js';
@@ -103,51 +103,27 @@ export class SqliteApprovalStore implements ApprovalStore {
   }
 
   lookup(call: ApprovalCall, nowMs: number): Lookup | Promise<Lookup> {
-    return this.whenFree(() => this.lookupNow(call, nowMs));
+    return whenFree(this.busyTimeoutMs, () => this.lookupNow(call, nowMs));
   }
 
   ask(request: ApprovalRequest, timeoutMs: number, nowMs: number): PendingApproval | Promise<PendingApproval> {
-    return this.whenFree(() => this.askNow(request, timeoutMs, nowMs));
+    return whenFree(this.busyTimeoutMs, () => this.askNow(request, timeoutMs, nowMs));
   }
 
   list(nowMs: number): ApprovalRecord[] | Promise<ApprovalRecord[]> {
-    return this.whenFree(() => this.listNow(nowMs));
+    return whenFree(this.busyTimeoutMs, () => this.listNow(nowMs));
   }
 
   get(code: string, nowMs: number): ApprovalRecord | undefined | Promise<ApprovalRecord | undefined> {
-    return this.whenFree(() => this.getNow(code, nowMs));
+    return whenFree(this.busyTimeoutMs, () => this.getNow(code, nowMs));
   }
 
   decide(code: string, verdict: ApprovalVerdict, by: string, nowMs: number): boolean | Promise<boolean> {
-    return this.whenFree(() => this.decideNow(code, verdict, by, nowMs));
+    return whenFree(this.busyTimeoutMs, () => this.decideNow(code, verdict, by, nowMs));
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
-  /**
-   * Runs now when the file is free (the usual case); while another process holds the write lock,
-   * retries after short random pauses without blocking the event loop, until busyTimeoutMs has
-   * passed, as the counter store does.
-   */
-  private whenFree<T>(transaction: () => T): T | Promise<T> {
-    try {
-      return transaction();
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-    }
-    const deadline = Date.now() + this.busyTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const attempt = (): void => {
-        try {
-          resolve(transaction());
-        } catch (error) {
-          if (!isBusy(error) || Date.now() >= deadline) reject(error);
-          else setTimeout(attempt, 1 + Math.random() * 4);
-        }
-      };
-      setTimeout(attempt, 1 + Math.random() * 4);
-    });
-  }
 }

@@ -129,40 +129,15 @@ export class SqliteStore implements LimitStore {
   }
 
   acquire(budgets: readonly Budget[], nowMs: number): MaybePromise<Acquisition> {
-    return this.whenFree(() => this.acquireImmediate(budgets, nowMs));
+    return whenFree(this.busyTimeoutMs, () => this.acquireImmediate(budgets, nowMs));
   }
 
   release(ticket: Ticket): MaybePromise<void> {
-    return this.whenFree(() => this.releaseImmediate(ticket));
+    return whenFree(this.busyTimeoutMs, () => this.releaseImmediate(ticket));
   }
 
   peek(budgets: readonly Budget[], nowMs: number): MaybePromise<Peek> {
-    return this.whenFree(() => this.peekNow(budgets, nowMs));
-  }
-
-  /**
-   * Runs a transaction now, synchronously, when the file is free (the usual case); while another
-   * process holds the write lock, retries after short random pauses without blocking the event
-   * loop, until busyTimeoutMs has passed.
-   */
-  private whenFree<T>(transaction: () => T): MaybePromise<T> {
-    try {
-      return transaction();
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-    }
-    const deadline = Date.now() + this.busyTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const attempt = (): void => {
-        try {
-          resolve(transaction());
-        } catch (error) {
-          if (!isBusy(error) || Date.now() >= deadline) reject(error);
-          else setTimeout(attempt, 1 + Math.random() * 4);
-        }
-      };
-      setTimeout(attempt, 1 + Math.random() * 4);
-    });
+    return whenFree(this.busyTimeoutMs, () => this.peekNow(budgets, nowMs));
   }
 
   async close(): Promise<void> {
@@ -234,4 +209,29 @@ function createSchema(db: SqliteDatabase): void {
   }
   db.exec(schema);
   db.pragma(`user_version = ${schemaVersion}`);
+}
+
+/**
+ * Runs a transaction now, synchronously, when the file is free (the usual case); while another
+ * process holds the write lock, retries after short random pauses without blocking the event
+ * loop, until `busyTimeoutMs` has passed. Every part that keeps tables in the state file uses it.
+ */
+export function whenFree<T>(busyTimeoutMs: number, transaction: () => T): MaybePromise<T> {
+  try {
+    return transaction();
+  } catch (error) {
+    if (!isBusy(error)) throw error;
+  }
+  const deadline = Date.now() + busyTimeoutMs;
+  return new Promise<T>((resolve, reject) => {
+    const attempt = (): void => {
+      try {
+        resolve(transaction());
+      } catch (error) {
+        if (!isBusy(error) || Date.now() >= deadline) reject(error);
+        else setTimeout(attempt, 1 + Math.random() * 4);
+      }
+    };
+    setTimeout(attempt, 1 + Math.random() * 4);
+  });
 }

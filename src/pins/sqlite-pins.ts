@@ -1,5 +1,5 @@
-import { openStateFile } from '../limits/sqlite-store.js';
-import { isBusy, type SqliteDatabase, type SqliteDriver } from '../limits/sqlite-driver.js';
+import { openStateFile, whenFree } from '../limits/sqlite-store.js';
+import type { SqliteDatabase, SqliteDriver } from '../limits/sqlite-driver.js';
 import { checkedPin } from './definition.js';
 import type { PinnedTool, PinStore } from './types.js';
 
@@ -68,39 +68,19 @@ export class SqlitePinStore implements PinStore {
   }
 
   load(server: string): Map<string, PinnedTool> | Promise<Map<string, PinnedTool>> {
-    return this.whenFree(() => this.loadNow(server));
+    return whenFree(this.busyTimeoutMs, () => this.loadNow(server));
   }
 
   pinNew(server: string, pins: readonly PinnedTool[]): Map<string, PinnedTool> | Promise<Map<string, PinnedTool>> {
-    return this.whenFree(() => this.pinNewNow(server, pins));
+    return whenFree(this.busyTimeoutMs, () => this.pinNewNow(server, pins));
   }
 
   replace(server: string, pins: readonly PinnedTool[]): void | Promise<void> {
-    return this.whenFree(() => this.replaceNow(server, pins));
+    return whenFree(this.busyTimeoutMs, () => this.replaceNow(server, pins));
   }
 
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
 
-  /** Now when the file is free; while another process holds the write lock, again after short pauses until busyTimeoutMs. */
-  private whenFree<T>(transaction: () => T): T | Promise<T> {
-    try {
-      return transaction();
-    } catch (error) {
-      if (!isBusy(error)) throw error;
-    }
-    const deadline = Date.now() + this.busyTimeoutMs;
-    return new Promise<T>((resolve, reject) => {
-      const attempt = (): void => {
-        try {
-          resolve(transaction());
-        } catch (error) {
-          if (!isBusy(error) || Date.now() >= deadline) reject(error);
-          else setTimeout(attempt, 1 + Math.random() * 4);
-        }
-      };
-      setTimeout(attempt, 1 + Math.random() * 4);
-    });
-  }
 }
