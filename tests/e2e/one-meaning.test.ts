@@ -73,6 +73,49 @@ describe.each(READERS)('behind the wrapper, a server reading like %s', (reader: 
   });
 });
 
+/** Resource reads and prompt fetches: the same routes, against the policy's resources and prompts. */
+const read = (id: string, uri: string) => JSON.stringify({ jsonrpc: '2.0', id, method: 'resources/read', params: { uri } });
+const prompt = (id: string, name: string) => JSON.stringify({ jsonrpc: '2.0', id, method: 'prompts/get', params: { name } });
+const REQUEST_ATTACKS: [string, string, string[]][] = [
+  ['an allowed read', read('r1', 'file:///srv/public/a.txt'), ['r1']],
+  ['uri and URI', '{"jsonrpc":"2.0","id":"r2","method":"resources/read","params":{"uri":"file:///srv/public/a.txt","URI":"file:///etc/shadow"}}', ['r2']],
+  ['a hidden read behind \\r in a ping', `{"jsonrpc":"2.0","id":"r3","method":"ping","params":{"x":${CR}${read('S7', 'file:///etc/shadow')}${CR}}}`, ['r3']],
+  ['an allowed prompt', prompt('r4', 'allowed_prompt'), ['r4']],
+  ['name and NAME in prompts/get', '{"jsonrpc":"2.0","id":"r5","method":"prompts/get","params":{"name":"allowed_prompt","NAME":"secret_prompt"}}', ['r5']],
+  ['a hidden prompt behind \\r in a notification', `{"jsonrpc":"2.0","method":"notifications/progress","params":{"x":${CR}${prompt('S8', 'secret_prompt')}${CR}}}`, []],
+  ['a hidden read', read('r6', 'file:///etc/shadow'), ['r6']],
+];
+
+describe.each(READERS)('resources and prompts, behind the wrapper, a server reading like %s', (reader: Reader) => {
+  const tmp = tempDir();
+  let session: ReaderSession;
+
+  beforeAll(async () => {
+    session = new ReaderSession(reader, tmp.dir);
+    await session.initialize();
+    for (const [, line] of REQUEST_ATTACKS) session.wrapper.send(`${line}\n`);
+    await session.barrier();
+    await session.close();
+  });
+  afterAll(() => tmp.remove());
+
+  test('acts on exactly the read and the prompt the wrapper allowed, whatever else the lines carried', () => {
+    expect(session.executedRequests().map(({ method, uri, name }) => [method, uri ?? name])).toEqual([
+      ['resources/read', 'file:///srv/public/a.txt'],
+      ['prompts/get', 'allowed_prompt'],
+    ]);
+    const ids = session.executed().map((message) => message.id);
+    for (const smuggled of ['S7', 'S8']) expect(ids).not.toContain(smuggled);
+  });
+
+  test('every request is answered exactly once', () => {
+    const counts = session.answerCounts();
+    for (const [label, , answered] of REQUEST_ATTACKS) {
+      for (const id of answered) expect({ label, id, count: counts.get(JSON.stringify(id)) ?? 0 }).toEqual({ label, id, count: 1 });
+    }
+  });
+});
+
 /** Answers whose id is written exactly as `digits` (JSON.parse would round it). */
 function rawCount(session: ReaderSession, digits: string): number {
   return session.wrapper.stdout.lines.filter((line) => line.includes(`"id":${digits},`)).length;

@@ -22,6 +22,8 @@ export const readersPolicy = {
     files: { arguments: { type: 'object', properties: { path: { type: 'string', pattern: '^/srv/public/' } } } },
     numbers: { arguments: { type: 'object', properties: { n: { type: 'number', maximum: 9007199254740992 } } } },
   },
+  resources: { rules: { 'file:///srv/public/*': {} } },
+  prompts: { rules: { allowed_prompt: {} } },
 };
 
 /** What a recording server acted on, as it understood it. */
@@ -29,6 +31,7 @@ export interface Executed {
   method: string;
   id?: unknown;
   name?: unknown;
+  uri?: unknown;
   arguments?: unknown;
 }
 
@@ -66,6 +69,11 @@ export class ReaderSession {
   executed(): Executed[] {
     if (!existsSync(this.record)) return [];
     return readFileSync(this.record, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as Executed);
+  }
+
+  /** The resource reads and prompt fetches the server acted on. */
+  executedRequests(): Executed[] {
+    return this.executed().filter((message) => message.method === 'resources/read' || message.method === 'prompts/get');
   }
 
   executedCalls(): Executed[] {
