@@ -129,9 +129,10 @@ export class FromServer {
       context.client.noteProtocolVersion(isObject(result) ? result.protocolVersion : undefined);
     }
     if (rewritten !== undefined) this.forward(rewritten);
-    else if (request.method === 'tools/list' && !line.hasError) this.toolsList(request, line, bodySize(body));
-    else if (FILTERED_LISTS.has(request.method) && !line.hasError && this.context.gate.filterList !== undefined) this.list(request, line, body);
-    else this.restored(request, body);
+    else if (request.method === 'tools/list' && !line.hasError) this.list(request, line, body, (result) => this.toolsList(result, bodySize(body)));
+    else if (FILTERED_LISTS.has(request.method) && !line.hasError && this.context.gate.filterList !== undefined) {
+      this.list(request, line, body, (result) => this.context.gate.filterList!(request.method, result));
+    } else this.restored(request, body);
   }
 
   /**
@@ -160,8 +161,11 @@ export class FromServer {
     return encodeErrorAnswer(request.clientId, wrapperError(RelayErrorCode.internalError, message));
   }
 
-  /** A resource, template or prompt list as the policy filtered it; as the server wrote it when nothing is left out. */
-  private list(request: ClientRequest, line: ServerLine, body: Body): void {
+  /**
+   * A tools, resource, template or prompt list as the policy filtered it; as the server wrote it
+   * when nothing is left out. `filter` returns undefined for a list it leaves as it is.
+   */
+  private list(request: ClientRequest, line: ServerLine, body: Body, filter: (result: Record<string, unknown>) => Record<string, unknown> | undefined): void {
     const result = line.parse()?.result;
     if (!isObject(result)) {
       this.answerError(request, `the server answered ${request.method} with something that is not a result object`);
@@ -169,7 +173,7 @@ export class FromServer {
     }
     let filtered: Record<string, unknown> | undefined;
     try {
-      filtered = this.context.gate.filterList!(request.method, result);
+      filtered = filter(result);
     } catch (error) {
       this.context.log(`the policy failed to filter ${request.method}: ${errorText(error)}`);
       this.answerError(request, `the policy failed to filter ${request.method}`);
@@ -179,22 +183,10 @@ export class FromServer {
     else this.forward(encodeLine({ jsonrpc: '2.0', id: request.clientId, result: filtered }));
   }
 
-  /** The list the client sees is the one the policy filtered. */
-  private toolsList(request: ClientRequest, line: ServerLine, bytes: number): void {
-    const result = line.parse()?.result;
-    if (!isObject(result)) {
-      this.answerError(request, 'the server answered tools/list with something that is not a result object');
-      return;
-    }
-    let filtered: Record<string, unknown>;
-    try {
-      filtered = this.context.gate.filterToolsList(result, bytes);
-    } catch (error) {
-      this.context.log(`the policy failed to filter tools/list: ${errorText(error)}`);
-      this.answerError(request, 'the policy failed to filter the tool list');
-      return;
-    }
-    this.forward(encodeLine({ jsonrpc: '2.0', id: request.clientId, result: filtered }));
+  /** The gate's tool list; undefined when it is the server's own, which then goes on as its bytes. */
+  private toolsList(result: Record<string, unknown>, bytes: number): Record<string, unknown> | undefined {
+    const filtered = this.context.gate.filterToolsList(result, bytes);
+    return filtered === result ? undefined : filtered;
   }
 
   /** The answer as the server wrote it, with the id the client used in place of the wrapper's. */
