@@ -2,15 +2,16 @@ import { randomUUID } from 'node:crypto';
 import type { ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { evaluate, evaluatePrompt, evaluateResource, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy, type Decision } from '../policy/index.js';
+import { evaluate, evaluatePrompt, evaluateResource, type BudgetClaim, type CompiledPolicy, type Decision } from '../policy/index.js';
 import { errorMessage } from '../shared/values.js';
 import { approvalSummary, approvalText, type ApprovalSummary } from '../tools/approval.js';
 import { budgetReader, type BudgetReader } from './budget-use.js';
 import { colours } from './colour.js';
+import { usablePolicy } from './policy-file.js';
 import { createProgram, runCommand, sayer, type Say } from './command.js';
 import type { CliIo } from './io.js';
 import { checkedStateSpec } from './state-option.js';
-import { grantOf, policyPath } from './wrap-options.js';
+import { grantOf } from './wrap-options.js';
 
 const USAGE = 'policy-wrap explain [--policy <file>] [--state <where>] [--grant <name>] [--format text|json] [--resource | --prompt] <tool> [arguments-json]';
 
@@ -117,19 +118,14 @@ async function explain(own: string[], command: string[] | undefined, io: CliIo, 
   }
   const state = checkedStateSpec(options.state, io.env);
 
-  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
-  const loaded = loadPolicyFile(policyPath(options, io), named);
-  if (!loaded.ok) {
-    for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem)}\n`);
-    say.fail(`${named} cannot be used; fix the problems above (policy-wrap lint ${named} lists them too)`);
-    return ExitCode.usage;
-  }
+  const policy = usablePolicy(options, io, say);
+  if (policy === undefined) return ExitCode.usage;
 
   const reader = budgetReader({ state, statePrefix: options.statePrefix }, io, 'explain');
   let explanation: Explanation;
   try {
     const kind = options.resource === true ? 'resource' : options.prompt === true ? 'prompt' : undefined;
-    explanation = await explainCall(loaded.policy, { tool, arguments: args, grant: grantOf(options, io), ...(kind === undefined ? {} : { kind }) }, reader);
+    explanation = await explainCall(policy, { tool, arguments: args, grant: grantOf(options, io), ...(kind === undefined ? {} : { kind }) }, reader);
   } finally {
     await reader.close();
   }

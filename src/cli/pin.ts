@@ -1,17 +1,16 @@
-import { resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import type { Command } from 'commander';
 import { ExitCode } from '../errors.js';
 import { resolveStateLocation } from '../limits/state-location.js';
-import { formatProblem, loadPolicyFile } from '../policy/index.js';
 import { changedParts, definitionOf, pinOf, pinServerKey } from '../pins/definition.js';
 import { diffDefinitions } from '../pins/diff.js';
 import { openPinStore } from '../pins/open-pin-store.js';
 import type { PinnedTool } from '../pins/types.js';
 import { colours } from './colour.js';
+import { usablePolicy } from './policy-file.js';
 import { createProgram, runCommand, sayer, type Say } from './command.js';
-import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';
+import { policyName } from './wrap-options.js';
 import { listServerTools } from './server-tools.js';
 import { checkedStateSpec } from './state-option.js';
 import { timeoutOption, timeoutSeconds } from './timeout-option.js';
@@ -69,14 +68,9 @@ async function pin(own: string[], command: string[] | undefined, io: CliIo, say:
     say.fail('pins in memory last one wrapper session and no other process can reach them; give the SQLite file or redis:// URL the wrapper uses with --state');
     return ExitCode.usage;
   }
-  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
-  const loaded = loadPolicyFile(resolve(io.cwd, expandHome(named, io.env)), named);
-  if (!loaded.ok) {
-    for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem)}\n`);
-    say.fail(`${named} cannot be used; fix the problems above (policy-wrap lint ${named} lists them too)`);
-    return ExitCode.usage;
-  }
-  if (loaded.policy.pin === 'off') say.warn(`${named} does not pin tools ("pin" is "off"): the wrapper neither records nor checks these pins`);
+  const policy = usablePolicy(options, io, say);
+  if (policy === undefined) return ExitCode.usage;
+  if (policy.pin === 'off') say.warn(`${policyName(options, io)} does not pin tools ("pin" is "off"): the wrapper neither records nor checks these pins`);
 
   const tools = await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-pin', codePrefix: 'pin' }, io);
   const now = Date.now();
@@ -85,7 +79,7 @@ async function pin(own: string[], command: string[] | undefined, io: CliIo, say:
     const definition = definitionOf(tool);
     if (definition !== undefined) current.set(definition.name, pinOf(definition, now));
   }
-  const server = pinServerKey(loaded.policy.namespace, command);
+  const server = pinServerKey(policy.namespace, command);
   const store = await openPinStore(state, { env: io.env, cwd: io.cwd, redisKeyPrefix: options.statePrefix });
   try {
     const pinned = await store.load(server);

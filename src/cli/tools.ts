@@ -1,15 +1,14 @@
-import { resolve } from 'node:path';
 import type { ChalkInstance } from 'chalk';
 import { Option, type Command } from 'commander';
 import { ExitCode } from '../errors.js';
-import { budgetClaims, formatProblem, loadPolicyFile, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
+import { budgetClaims, type BudgetClaim, type CompiledPolicy } from '../policy/index.js';
 import { hintLabels } from '../tools/hints.js';
 import { approvalText } from '../tools/approval.js';
 import { toolRows, type BudgetUse, type LimitSummary, type ToolDecision, type ToolRow } from '../tools/rows.js';
 import { budgetReader, type BudgetReader } from './budget-use.js';
 import { colours } from './colour.js';
+import { usablePolicy } from './policy-file.js';
 import { createProgram, runCommand, sayer, type Say } from './command.js';
-import { expandHome } from './home-path.js';
 import type { CliIo } from './io.js';
 import { listServerTools } from './server-tools.js';
 import { checkedStateSpec } from './state-option.js';
@@ -63,26 +62,21 @@ async function tools(own: string[], command: string[] | undefined, io: CliIo, sa
   const state = checkedStateSpec(options.state, io.env);
 
   // The policy first: a policy that cannot be used is reported without starting the server.
-  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
-  const loaded = loadPolicyFile(resolve(io.cwd, expandHome(named, io.env)), named);
-  if (!loaded.ok) {
-    for (const problem of loaded.problems) io.stderr.write(`${formatProblem(problem)}\n`);
-    say.fail(`${named} cannot be used; fix the problems above (policy-wrap lint ${named} lists them too)`);
-    return ExitCode.usage;
-  }
+  const policy = usablePolicy(options, io, say);
+  if (policy === undefined) return ExitCode.usage;
 
-  const rows = toolRows(await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), loaded.policy);
+  const rows = toolRows(await listServerTools(command, { timeoutSeconds: timeout, clientName: 'policy-wrap-tools', codePrefix: 'tools' }, io), policy);
   const reader = budgetReader({ state, statePrefix: options.statePrefix }, io, 'tools');
   let shared: SharedBudget[];
   try {
-    shared = await readBudgetUse(rows, loaded.policy, grantOf(options, io), reader, Date.now());
+    shared = await readBudgetUse(rows, policy, grantOf(options, io), reader, Date.now());
   } finally {
     await reader.close();
   }
   if (options.format === 'json') {
     io.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
   } else {
-    io.stdout.write(renderTable(rows, loaded.policy, colours(io.stdout, io.env), shared));
+    io.stdout.write(renderTable(rows, policy, colours(io.stdout, io.env), shared));
   }
   return ExitCode.ok;
 }

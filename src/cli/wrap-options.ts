@@ -54,10 +54,14 @@ function byteCount(value: string): number {
   return bytes;
 }
 
-/** The policy named by --policy, else $POLICY_WRAP_POLICY, else ./policy.json; `~/` expanded, relative to the cwd. */
+/** The policy as named: by --policy, else $POLICY_WRAP_POLICY, else ./policy.json. */
+export function policyName(options: Pick<WrapOptions, 'policy'>, io: CliIo): string {
+  return options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
+}
+
+/** The named policy's path: `~/` expanded, relative to the cwd. */
 export function policyPath(options: Pick<WrapOptions, 'policy'>, io: CliIo): string {
-  const named = options.policy ?? (io.env.POLICY_WRAP_POLICY || undefined) ?? 'policy.json';
-  return resolve(io.cwd, expandHome(named, io.env));
+  return resolve(io.cwd, expandHome(policyName(options, io), io.env));
 }
 
 export function grantOf(options: Pick<WrapOptions, 'grant'>, io: CliIo): string {
