@@ -196,22 +196,7 @@ function hideIssues(hide: unknown): CompileIssue[] {
 export function tryCompilePolicy(document: PolicyDocument, options: CompileOptions = {}): CompileResult {
   const issues: CompileIssue[] = [];
   const arguments_ = new ArgumentSchemaCompiler();
-  const rules: CompiledRule[] = [];
-  const tools = isObject(document.tools) ? document.tools : {};
-  for (const [key, rule] of Object.entries(tools)) {
-    const pointer = pointerOf('tools', key);
-    let glob: Glob | undefined;
-    try {
-      glob = parseGlob(key);
-    } catch (error) {
-      if (!(error instanceof GlobSyntaxError)) throw error;
-      issues.push({ pointer, part: 'key', code: 'policy.bad-glob', message: `bad pattern ${JSON.stringify(key)}: ${error.message}` });
-    }
-    if (!isObject(rule)) continue;
-    const subject = glob === undefined ? key : (glob.exact ?? `tools matching ${key}`);
-    const compiled = compileRule({ key, pointer, rule: rule as ToolRule, subject }, arguments_, issues);
-    if (glob !== undefined && compiled !== undefined) rules.push({ ...compiled, glob });
-  }
+  const rules = compileRuleSet(document.tools, (key) => pointerOf('tools', key), (key, glob) => glob.exact ?? `tools matching ${key}`, arguments_, issues);
   const limits = compileLimits(document.limits, pointerOf('limits'), 'all tools', arguments_, issues);
   // PolicyLayer's all_tools.limits mean what top-level limits mean; given both, both apply.
   const allTools = isObject(document.all_tools) ? document.all_tools.limits : undefined;
@@ -221,6 +206,35 @@ export function tryCompilePolicy(document: PolicyDocument, options: CompileOptio
   const serverRequests = compileServerRequests(document.server_requests, arguments_, issues);
   if (issues.length > 0) return { ok: false, issues };
   return { ok: true, policy: new CompiledPolicy(document, rules, limits, options, sections, serverRequests) };
+}
+
+/**
+ * Rules by name or pattern (`tools`, or a section's `rules`): each key parsed as a glob, each rule
+ * compiled. A bad pattern is reported and its rule still compiled, so its own problems show too.
+ */
+function compileRuleSet(
+  written: unknown,
+  pointerFor: (key: string) => string,
+  subjectFor: (key: string, glob: Glob) => string,
+  compiler: ArgumentSchemaCompiler,
+  issues: CompileIssue[],
+): CompiledRule[] {
+  const rules: CompiledRule[] = [];
+  for (const [key, rule] of Object.entries(isObject(written) ? written : {})) {
+    const pointer = pointerFor(key);
+    let glob: Glob | undefined;
+    try {
+      glob = parseGlob(key);
+    } catch (error) {
+      if (!(error instanceof GlobSyntaxError)) throw error;
+      issues.push({ pointer, part: 'key', code: 'policy.bad-glob', message: `bad pattern ${JSON.stringify(key)}: ${error.message}` });
+    }
+    if (!isObject(rule)) continue;
+    const subject = glob === undefined ? key : subjectFor(key, glob);
+    const compiled = compileRule({ key, pointer, rule: rule as ToolRule, subject }, compiler, issues);
+    if (glob !== undefined && compiled !== undefined) rules.push({ ...compiled, glob });
+  }
+  return rules;
 }
 
 /** `server_requests`: each kind's rule, its limits counted like a tool rule's. */
@@ -246,22 +260,8 @@ function compileServerRequests(written: unknown, compiler: ArgumentSchemaCompile
 /** `resources` or `prompts`: its rules compiled like tool rules, under "/resources/rules/<key>". */
 function compileSection(document: PolicyDocument, name: SectionName, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): CompiledSection {
   const section = isObject(document[name]) ? (document[name] as Section<ToolRule>) : {};
-  const rules: CompiledRule[] = [];
-  const written = isObject(section.rules) ? section.rules : {};
-  for (const [key, rule] of Object.entries(written)) {
-    const pointer = pointerOf(name, 'rules', key);
-    let glob: Glob | undefined;
-    try {
-      glob = parseGlob(key);
-    } catch (error) {
-      if (!(error instanceof GlobSyntaxError)) throw error;
-      issues.push({ pointer, part: 'key', code: 'policy.bad-glob', message: `bad pattern ${JSON.stringify(key)}: ${error.message}` });
-    }
-    if (!isObject(rule)) continue;
-    const subject = glob === undefined ? key : glob.exact !== undefined ? `${name === 'resources' ? 'resource' : 'prompt'} ${glob.exact}` : `${name} matching ${key}`;
-    const compiled = compileRule({ key, pointer, rule: rule as ToolRule, subject }, compiler, issues);
-    if (glob !== undefined && compiled !== undefined) rules.push({ ...compiled, glob });
-  }
+  const subject = (key: string, glob: Glob): string => (glob.exact !== undefined ? `${name === 'resources' ? 'resource' : 'prompt'} ${glob.exact}` : `${name} matching ${key}`);
+  const rules = compileRuleSet(section.rules, (key) => pointerOf(name, 'rules', key), subject, compiler, issues);
   const own = section.default === 'allow' || section.default === 'deny' ? section.default : undefined;
   return new CompiledSection(name, rules, { default: own, inherited: document.default });
 }
