@@ -1,6 +1,6 @@
 import { isObject } from '../shared/values.js';
 
-/** A budget's state as a record gives it (the `counters` of enforce/audit-record.ts). */
+/** A budget's state as an audit record gives it (its `counters`), as the gate writes it and readers read it. */
 export interface CounterState {
   counter: string;
   rule: string;

@@ -1,8 +1,11 @@
 import { summarizeArguments } from '../audit/arguments.js';
+import type { CounterState } from '../audit/logged-call.js';
 import { sha256Hex } from '../policy/index.js';
 import type { CallOutcome } from '../proxy/gate.js';
 import { prefixOf } from '../shared/shown.js';
 import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
+
+export type { CounterState };
 
 /**
  * One audit line: what was decided about one call and, when the server answered, how it ended.
@@ -64,15 +67,6 @@ export interface ApprovalAudit {
   decidedAt?: string;
   /** how long the person took, from asking to answer */
   waitedMs?: number;
-}
-
-export interface CounterState {
-  counter: string;
-  rule: string;
-  scope: string;
-  used: number;
-  max: number;
-  windowMs: number;
 }
 
 export interface RecordBase {
