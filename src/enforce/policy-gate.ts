@@ -2,7 +2,7 @@ import { summarizeArguments } from '../audit/arguments.js';
 import type { AuditSink } from '../audit/sink.js';
 import type { Admission, Limiter } from '../limits/limiter.js';
 import type { Clock } from '../limits/types.js';
-import { evaluate, redactAnswer, type AllowDecision, type ApprovalRule, type CompiledPolicy, type Decision } from '../policy/index.js';
+import { evaluate, redactAnswer, type AllowDecision, type ApprovalRule, type CompiledPolicy, type Decision, type Redaction } from '../policy/index.js';
 import type { CallOutcome, CallVerdict, ForwardVerdict, Gate, GateContext } from '../proxy/gate.js';
 import type { JsonRpcId } from '../proxy/jsonrpc.js';
 import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
@@ -88,7 +88,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
 
   function judge(policy: CompiledPolicy, call: Call, decision: Decision, context: GateContext): CallVerdict | Promise<CallVerdict> {
     if (decision.outcome === 'deny') return refuse(call, denied(policy, call.name, decision), enforcing(policy));
-    const unredactable = taskWithRedaction(policy, call, decision);
+    const unredactable = taskWithRedaction(call, decision);
     if (unredactable !== undefined) return refuse(call, unredactable, enforcing(policy));
     return admit(policy, call, decision, context);
   }
@@ -114,7 +114,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
       if (!admission.failedOpen && enforce) return refuse(call, storeDown(decision, admission.error), true);
       const storeFields = { storeError: admission.error, failedOpen: admission.failedOpen };
       const audited = record(call, { decision: admission.failedOpen ? 'allow' : 'store-unavailable', enforced: enforce, rule: decision.rule, ...storeFields });
-      return forward(call, audited, undefined, decision.timeoutMs);
+      return forward(call, audited, undefined, decision.timeoutMs, decision);
     }
     const allowed = { decision: 'allow' as const, enforced: enforce, rule: decision.rule, counters: counters(decision, admission.used), ...(retry ? { retry: true } : {}) };
     // Arguments and budgets were checked first: nobody is asked about a call refused anyway. A
@@ -142,7 +142,7 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
     return {
       kind: 'forward',
       ...(timeoutMs !== undefined ? { timeoutMs } : {}),
-      ...redacting(call, audited),
+      ...redacting(audited, decision?.redaction),
       onOutcome(outcome: CallOutcome) {
         if (outcome.kind === 'not-forwarded') void options.limiter.refund(ticket);
         else if (ticket !== undefined && decision !== undefined && failed(outcome)) {
@@ -165,10 +165,8 @@ export function createPolicyGate(options: PolicyGateOptions): PolicyGate {
    * A rule with `redact` (enforced): the answer is redacted before the client sees it, and the call's
    * record says how many replacements were made. Monitor mode changes no answer, so it redacts nothing.
    */
-  function redacting(call: Call, audited: AuditRecord | undefined): Pick<ForwardVerdict, 'transformAnswer'> {
-    const policy = options.policy();
-    const redaction = enforcing(policy) ? policy.ruleFor(call.name)?.redaction : undefined;
-    if (redaction === undefined) return {};
+  function redacting(audited: AuditRecord | undefined, redaction: Redaction | undefined): Pick<ForwardVerdict, 'transformAnswer'> {
+    if (redaction === undefined || !enforcing(options.policy())) return {};
     return {
       transformAnswer(answer) {
         if (answer === undefined) {

@@ -39,8 +39,8 @@ export function pinChanged(reason: string): Refusal {
  * A task-augmented call (`params.task`) of a rule with `redact`: its result would come later through
  * tasks/result, which the wrapper does not redact, so it is refused rather than forwarded unredacted.
  */
-export function taskWithRedaction(policy: CompiledPolicy, call: { name: string; params: Record<string, unknown> }, decision: AllowDecision): Refusal | undefined {
-  if (call.params.task === undefined || policy.ruleFor(call.name)?.redaction === undefined) return undefined;
+export function taskWithRedaction(call: { name: string; params: Record<string, unknown> }, decision: AllowDecision): Refusal | undefined {
+  if (call.params.task === undefined || decision.redaction === undefined) return undefined;
   const reason = `${call.name}'s answers are redacted before you see them, which a task's result is not; call it without "task"`;
   return { text: `Denied by policy: ${reason}`, meta: { decision: 'deny', cause: 'redact', rule: `${decision.rule}/redact`, reason } };
 }

@@ -1,6 +1,7 @@
 import { canonicalDigest } from './digest.js';
 import type { AdvertisedSchemaCheck } from './advertised.js';
 import type { CompiledLimit, CompiledPolicy, CompiledRule } from './compile.js';
+import type { Redaction } from './redaction.js';
 import type { Scope } from './types.js';
 
 /** What the engine needs to know about one `tools/call`. */
@@ -46,6 +47,8 @@ export interface AllowDecision {
   timeoutMs?: number;
   /** The rule's `action` is "ask": the call goes on only once a person approves it. */
   approval?: ApprovalRule;
+  /** The rule's `redact`: what is replaced in the answer before the client sees it. */
+  redaction?: Redaction;
 }
 
 /** A rule's `approval`, compiled. */
@@ -132,6 +135,7 @@ export function evaluate(policy: CompiledPolicy, call: CallFacts): Decision {
   const decision: AllowDecision = { outcome: 'allow', rule: rule?.pointer ?? defaultRule, budgets: claims(policy, rule, call) };
   if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;
   if (rule?.approval !== undefined) decision.approval = rule.approval;
+  if (rule?.redaction !== undefined) decision.redaction = rule.redaction;
   return decision;
 }
 
