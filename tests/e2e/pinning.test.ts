@@ -68,6 +68,17 @@ function auditLines(file: string): Record<string, unknown>[] {
   return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) : [];
 }
 
+/**
+ * The audit lines once one has every field of `expected`: a record is written just after the
+ * answer it goes with, so a test that has the answer may read the log a moment early. After 5 s,
+ * the lines as they are, for the assertion to show.
+ */
+async function auditLinesWith(file: string, expected: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+  const matches = (line: Record<string, unknown>): boolean => Object.entries(expected).every(([key, value]) => JSON.stringify(line[key]) === JSON.stringify(value));
+  for (let waited = 0; waited < 5_000 && !auditLines(file).some(matches); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
+  return auditLines(file);
+}
+
 describe('"pin": "enforce"', () => {
   test('a changed tool is hidden and refused until `policy-wrap pin --accept` from another process', async () => {
     const { policyFile, state, audit, env: serverEnv } = setup({ version: '1', default: 'allow', pin: 'enforce' });
@@ -89,8 +100,8 @@ describe('"pin": "enforce"', () => {
       expect(refused.result.content[0].text).toContain('the server changed the description and input schema of weather since it was pinned');
       expect(refused.result.content[0].text).toContain('policy-wrap pin --policy');
       expect(wrapper.stderr()).toContain('changed the description and input schema of tool weather');
-      expect(auditLines(audit)).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'tool-changed', tool: 'weather', pin: 'enforce', changed: ['description', 'input schema'] })]));
-      expect(auditLines(audit)).toEqual(expect.arrayContaining([expect.objectContaining({ tool: 'weather', decision: 'deny', cause: 'pin' })]));
+      expect(await auditLinesWith(audit, { event: 'tool-changed' })).toEqual(expect.arrayContaining([expect.objectContaining({ event: 'tool-changed', tool: 'weather', pin: 'enforce', changed: ['description', 'input schema'] })]));
+      expect(await auditLinesWith(audit, { decision: 'deny' })).toEqual(expect.arrayContaining([expect.objectContaining({ tool: 'weather', decision: 'deny', cause: 'pin' })]));
 
       // Shown, not accepted: exit 1 and the differences.
       const shown = await pinCli(['--policy', policyFile, '--state', state], serverEnv);
@@ -156,7 +167,7 @@ describe('"pin": "warn"', () => {
       expect(await names(wrapper)).toEqual(['mutate', 'stable', 'weather']);
       expect((await call(wrapper, 'weather', { city: 'Rome' })).result.content[0].text).toBe('weather in Rome');
       expect(wrapper.stderr()).toContain('changed the description and input schema of tool weather since it was pinned: still callable');
-      const changes = auditLines(audit).filter((line) => line.event === 'tool-changed');
+      const changes = (await auditLinesWith(audit, { event: 'tool-changed' })).filter((line) => line.event === 'tool-changed');
       expect(changes).toEqual([expect.objectContaining({ tool: 'weather', pin: 'warn', changed: ['description', 'input schema'] })]);
       expect(changes[0]?.digest).not.toEqual(changes[0]?.pinnedDigest);
     } finally {
