@@ -10,8 +10,8 @@ import { createHash } from 'node:crypto';
 /** SHA-256 of the empty string: the `prev` of a file's first line. */
 export const CHAIN_START = createHash('sha256').digest('hex');
 
-/** The `prev` the line after `line` must carry; `line` is its exact bytes, its `\n` included. */
-export function linkAfter(line: Uint8Array): string {
+/** The `prev` the line after `line` must carry; `line` is its exact bytes (or their text), its `\n` included. */
+export function linkAfter(line: Uint8Array | string): string {
   return createHash('sha256').update(line).digest('hex');
 }
 
@@ -19,10 +19,9 @@ export function linkAfter(line: Uint8Array): string {
  * A whole line from the JSON text of a record (`{...}`, without `prev`) and the link to the line
  * before it: `prev` goes last, so the record's own members keep their order.
  */
-export function chainedLine(recordJson: Buffer, prev: string): Buffer {
+export function chainedLine(recordJson: string, prev: string): string {
   const empty = recordJson.length === 2;
-  const tail = Buffer.from(`${empty ? '' : ','}"prev":"${prev}"}\n`, 'latin1');
-  return Buffer.concat([recordJson.subarray(0, recordJson.length - 1), tail], recordJson.length - 1 + tail.length);
+  return `${recordJson.slice(0, -1)}${empty ? '' : ','}"prev":"${prev}"}\n`;
 }
 
 export interface ChainBreak {

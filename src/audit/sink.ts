@@ -2,7 +2,7 @@ import { closeSync, fstatSync, openSync, statSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Writable } from 'node:stream';
 import { PolicyWrapError } from '../errors.js';
-import { withoutLineBreaks } from '../shared/line-breaks.js';
+import { stringifiedWithoutLineBreaks } from '../shared/line-breaks.js';
 import { CHAIN_START, chainedLine, linkAfter } from './chain.js';
 import { acquireLock, type HeldLock } from './lock.js';
 import { readEnd, readTail } from './tail.js';
@@ -19,8 +19,8 @@ export interface AuditSink {
   close(): Promise<void>;
 }
 
-/** Records kept while the file cannot be written, at most; later ones are counted as lost. */
-const maxWaitingBytes = 16 * 1024 * 1024;
+/** Characters of records kept while the file cannot be written, at most; later ones are counted as lost. */
+const maxWaitingChars = 16 * 1024 * 1024;
 
 /**
  * `-` means the given fallback stream (stderr); anything else is a file opened for appending now,
@@ -28,7 +28,7 @@ const maxWaitingBytes = 16 * 1024 * 1024;
  * exist: a file that cannot be opened is a PolicyWrapError `audit.open-failed` (exit 2), before
  * anything has run. Trouble later is reported on stderr, once per outage, and through failure().
  */
-export function openAuditSink(target: string, stderr: Writable): AuditSink {
+export function openAuditSink(target: string, stderr: Writable, options: AuditSinkOptions = {}): AuditSink {
   if (target === '-') return streamSink(stderr);
   let file: OpenFile;
   try {
@@ -36,8 +36,21 @@ export function openAuditSink(target: string, stderr: Writable): AuditSink {
   } catch (error) {
     throw new PolicyWrapError('audit.open-failed', `cannot open the audit log ${target}: ${openProblem(target, error)}; choose another file with --audit`, { cause: error });
   }
-  return fileSink(target, file, stderr);
+  return fileSink(target, file, stderr, options.batchMs ?? BATCH_MS);
 }
+
+export interface AuditSinkOptions {
+  /** A file's records are written at most this often under load (default BATCH_MS); 0: at the end of every turn. */
+  batchMs?: number;
+}
+
+/**
+ * Every write to the file costs a lock, a look at its end and the write, ten system calls: records
+ * that come one per turn of the event loop (calls one at a time) would pay them each. So a write
+ * follows the one before it by at least this long; the records of the meantime wait and leave
+ * together. A record after a quiet spell leaves at the end of its turn, as before.
+ */
+export const BATCH_MS = 5;
 
 interface OpenFile {
   fd: number;
@@ -89,7 +102,8 @@ function openProblem(path: string, error: unknown): string {
 
 /**
  * Appends to the file at `path`. Records written in one turn of the event loop leave in one
- * synchronous write once the turn is done, so a write that fails is known at once. Each line
+ * synchronous write once the turn is done, or, when the file was written less than `batchMs` ago,
+ * once that much time has passed since; so a write that fails is known within it. Each line
  * carries `prev`, the link to the line before it in the file (see chain.ts): the write happens
  * under the lock beside the log (lock.ts), after reading the file's last line unless this sink
  * wrote it, so wrappers sharing a log, and restarts, continue one chain. Before a write
@@ -101,11 +115,11 @@ function openProblem(path: string, error: unknown): string {
 /** How often the audit path is checked for a file moved away or replaced. */
 export const PATH_CHECK_MS = 100;
 
-function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
+function fileSink(path: string, opened: OpenFile, stderr: Writable, batchMs: number): AuditSink {
   let file: OpenFile | undefined = opened;
-  /** record JSON (`{...}`, no `prev`, no line end), in order */
-  let waiting: Buffer[] = [];
-  let waitingBytes = 0;
+  /** record JSON (`{...}`, no `prev`, no line end), in order: text until written, one buffer per write */
+  let waiting: string[] = [];
+  let waitingChars = 0;
   /**
    * waiting[0] as a whole line and how many of its bytes are in the file already: a write can stop
    * in the middle of a record; its `prev` is then fixed, and the rest follows it.
@@ -125,6 +139,9 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
   let problem: string | undefined;
   let lost = 0;
   let scheduled = false;
+  let timer: NodeJS.Timeout | undefined;
+  /** performance.now() of the last write attempt */
+  let flushedAt = -Infinity;
   let closed = false;
 
   /** when the path was last found to lead to `file` */
@@ -205,31 +222,37 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
         [end, endBytes, endLink] = [start, NEWLINE, before];
       }
     }
-    const lines: Buffer[] = head === undefined ? [] : [head];
+    const lines: string[] = [];
     let link = head === undefined ? before : linkAfter(head);
-    for (let i = lines.length; i < waiting.length; i += 1) {
-      const line = chainedLine(waiting[i] as Buffer, link);
+    for (let i = head === undefined ? 0 : 1; i < waiting.length; i += 1) {
+      const line = chainedLine(waiting[i] as string, link);
       link = linkAfter(line);
       lines.push(line);
     }
-    const chunk = lines.length === 1 ? (lines[0] as Buffer) : Buffer.concat(lines);
+    const fresh = Buffer.from(lines.length === 1 ? (lines[0] as string) : lines.join(''));
+    const chunk = head === undefined ? fresh : Buffer.concat([head, fresh]);
     const from = headWritten;
     let offset = from;
     try {
       while (offset < chunk.length) offset += writeSync(fd, chunk, offset);
     } finally {
-      if (offset > from) {
+      if (offset === chunk.length) {
+        [end, endBytes, endLink] = [start + offset - from, Buffer.from(chunk.subarray(Math.max(0, offset - END_BYTES))), link];
+        dropAll();
+      } else if (offset > from) {
         end = start + offset - from;
         endBytes = Buffer.from(chunk.subarray(Math.max(0, offset - END_BYTES), offset));
-        endLink = offset === chunk.length ? link : linkAfterWhole(lines, offset, before);
+        endLink = dropWritten(chunk, head === undefined ? lines : [head, ...lines], offset, before);
       }
-      dropWritten(lines, offset);
     }
   };
 
   const flush = (): void => {
     scheduled = false;
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
     if (waiting.length === 0 && problem === undefined) return;
+    flushedAt = performance.now();
     try {
       const opened = current();
       if (waiting.length > 0) append(opened);
@@ -249,32 +272,50 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
     problem = firstLine(error);
   };
 
-  /** Removes the records whose lines reached the file; `offset` counts from the start of `lines`. */
-  const dropWritten = (lines: readonly Buffer[], offset: number): void => {
-    let left = offset;
-    let index = 0;
-    while (index < lines.length && left >= (lines[index] as Buffer).length) {
-      left -= (lines[index] as Buffer).length;
-      waitingBytes -= (waiting.shift() as Buffer).length;
-      index += 1;
+  const dropAll = (): void => {
+    waiting = [];
+    waitingChars = 0;
+    forgetHead();
+  };
+
+  /**
+   * A write stopped after `offset` bytes of `chunk`, the whole `lines` (Buffer: the head): removes
+   * the records whose lines reached the file, keeps the one cut short as the head and returns the
+   * link after the last whole line.
+   */
+  const dropWritten = (chunk: Buffer, lines: readonly (string | Buffer)[], offset: number, before: string): string => {
+    let link = before;
+    let at = 0;
+    for (const line of lines) {
+      const length = typeof line === 'string' ? Buffer.byteLength(line) : line.length;
+      if (at + length > offset) {
+        head = chunk.subarray(at, at + length);
+        headWritten = offset - at;
+        return link;
+      }
+      at += length;
+      link = linkAfter(line);
+      waitingChars -= (waiting.shift() as string).length;
     }
-    head = left > 0 ? lines[index] : undefined;
-    headWritten = left;
+    forgetHead();
+    return link;
   };
 
   return {
     write(record) {
       if (closed) return;
       const line = recordJson(record);
-      if (problem !== undefined && waitingBytes + line.length > maxWaitingBytes) {
+      if (problem !== undefined && waitingChars + line.length > maxWaitingChars) {
         lost += 1;
         return;
       }
       waiting.push(line);
-      waitingBytes += line.length;
+      waitingChars += line.length;
       if (scheduled) return;
       scheduled = true;
-      process.nextTick(flush);
+      const wait = flushedAt + batchMs - performance.now();
+      if (wait <= 0) process.nextTick(flush);
+      else timer = setTimeout(flush, wait);
     },
     failure() {
       if (closed) return problem;
@@ -309,7 +350,7 @@ function fileSink(path: string, opened: OpenFile, stderr: Writable): AuditSink {
  * done: a chunk of 32 answers costs one write, not 32.
  */
 function streamSink(stream: Writable): AuditSink {
-  let pending: Buffer[] = [];
+  let pending: string[] = [];
   let scheduled = false;
   // A stream has no earlier lines to read: its chain starts with this sink.
   let link = CHAIN_START;
@@ -321,9 +362,8 @@ function streamSink(stream: Writable): AuditSink {
       link = linkAfter(line);
       return line;
     });
-    const bytes = lines.length === 1 ? lines[0]! : Buffer.concat(lines);
     pending = [];
-    if (stream.writable) stream.write(bytes);
+    if (stream.writable) stream.write(lines.join(''));
   };
   return {
     write(record) {
@@ -352,23 +392,11 @@ export const noAuditSink: AuditSink = { write: () => undefined, close: () => Pro
  * U+2029 raw in strings (a tool name, an argument), and readers that also end lines there would
  * see two. A `prev` of the record's own is left out: the sink writes the link.
  */
-function recordJson(record: Record<string, unknown>): Buffer {
+function recordJson(record: Record<string, unknown>): string {
   const own = Object.hasOwn(record, 'prev') ? Object.assign({}, record, { prev: undefined }) : record;
-  return withoutLineBreaks(Buffer.from(JSON.stringify(own)));
+  return stringifiedWithoutLineBreaks(JSON.stringify(own));
 }
 
 /** How many bytes at the end of a file identify it as the one this sink left: its last line's link and more. */
 const END_BYTES = 96;
 const NEWLINE = Buffer.from('\n');
-
-/** The link after the last whole line of `lines` within their first `offset` bytes. */
-function linkAfterWhole(lines: readonly Buffer[], offset: number, before: string): string {
-  let link = before;
-  let left = offset;
-  for (const line of lines) {
-    if (left < line.length) break;
-    left -= line.length;
-    link = linkAfter(line);
-  }
-  return link;
-}

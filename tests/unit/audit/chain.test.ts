@@ -7,9 +7,9 @@ const sha256 = (text: string): string => createHash('sha256').update(text).diges
 function log(count: number): string[] {
   let prev = CHAIN_START;
   return Array.from({ length: count }, (_, n) => {
-    const line = chainedLine(Buffer.from(JSON.stringify({ n })), prev);
+    const line = chainedLine(JSON.stringify({ n }), prev);
     prev = linkAfter(line);
-    return line.toString();
+    return line;
   });
 }
 
@@ -30,7 +30,7 @@ describe('the audit chain', () => {
     const [first, second] = log(2);
     expect(first).toBe(`{"n":0,"prev":"${sha256('')}"}\n`);
     expect(second).toBe(`{"n":1,"prev":"${sha256(first as string)}"}\n`);
-    expect(chainedLine(Buffer.from('{}'), CHAIN_START).toString()).toBe(`{"prev":"${CHAIN_START}"}\n`);
+    expect(chainedLine('{}', CHAIN_START)).toBe(`{"prev":"${CHAIN_START}"}\n`);
   });
 
   test('an intact log checks out: its count, and its head is the link after its last line', () => {
@@ -53,7 +53,7 @@ describe('the audit chain', () => {
 
   test('a line inserted is found at itself', () => {
     const lines = log(5);
-    lines.splice(2, 0, chainedLine(Buffer.from('{"n":9}'), CHAIN_START).toString());
+    lines.splice(2, 0, chainedLine('{"n":9}', CHAIN_START));
     expect(firstBreak(lines)).toMatchObject({ line: 3 });
   });
 

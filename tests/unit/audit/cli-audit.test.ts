@@ -33,11 +33,11 @@ async function run(argv: string[], cwd: string, tty = false): Promise<Run> {
 function writeLog(file: string, records: readonly object[]): void {
   let prev = CHAIN_START;
   const lines = records.map((record) => {
-    const line = chainedLine(Buffer.from(JSON.stringify(record)), prev);
+    const line = chainedLine(JSON.stringify(record), prev);
     prev = linkAfter(line);
     return line;
   });
-  writeFileSync(file, Buffer.concat(lines));
+  writeFileSync(file, lines.join(''));
 }
 
 const record = (tool: string, decision = 'allow', extra: object = {}) => ({ time: '2026-12-03T10:00:00.000Z', session: 's', grant: 'default', tool, decision, enforced: true, rule: '(default)', argumentKeys: [], argumentsDigest: 'sha256:x', ...extra });

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmdirSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { PATH_CHECK_MS, openAuditSink } from '../../../src/audit/sink.js';
+import { BATCH_MS, PATH_CHECK_MS, openAuditSink } from '../../../src/audit/sink.js';
 
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
@@ -94,6 +94,27 @@ describe('audit file', () => {
     await sink.close();
     expect(records(file)).toEqual([{ n: 2 }, { n: 3 }, { n: 4 }]);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  test('records after a quiet spell leave at the end of their turn; those soon after a write wait and leave together', async () => {
+    const file = join(dir, 'audit.jsonl');
+    const sink = openAuditSink(file, stderrLines().stream, { batchMs: 200 });
+    sink.write({ n: 1 });
+    sink.write({ n: 2 });
+    await turn();
+    expect(records(file)).toEqual([{ n: 1 }, { n: 2 }]);
+    sink.write({ n: 3 });
+    await turn();
+    sink.write({ n: 4 });
+    await turn();
+    expect(records(file)).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    expect(records(file)).toEqual([{ n: 1 }, { n: 2 }, { n: 3 }, { n: 4 }]);
+    // close() writes what waits at once.
+    sink.write({ n: 5 });
+    await sink.close();
+    expect(records(file)).toHaveLength(5);
+    expect(BATCH_MS).toBeLessThanOrEqual(10);
   });
 
   test('a file moved away (log rotation) or deleted: the next records go to a new file at the path', async () => {
