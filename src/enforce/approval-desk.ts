@@ -4,7 +4,7 @@ import type { ApprovalStore, DecidedApproval, PendingApproval, Remember } from '
 import type { Clock } from '../limits/types.js';
 import type { ApprovalRule } from '../policy/index.js';
 import type { GateContext, ToolCall } from '../proxy/gate.js';
-import { idKey } from '../proxy/pending.js';
+import type { JsonRpcId } from '../proxy/jsonrpc.js';
 import { errorMessage } from '../shared/values.js';
 import type { ApprovalAudit } from './audit-record.js';
 import type { Refusal } from './refusals.js';
@@ -36,7 +36,7 @@ export class ApprovalDesk {
   /** [tool, digest] of calls approved through the client for the session or for a while: until when. */
   private readonly remembered = new Map<string, number>();
   /** Elicitations waiting for a person, by the call's id: how to give up on them. */
-  private readonly waiting = new Map<string, (reason: string) => void>();
+  private readonly waiting = new Map<JsonRpcId, (reason: string) => void>();
 
   constructor(private readonly options: ApprovalDeskOptions) {}
 
@@ -53,13 +53,13 @@ export class ApprovalDesk {
 
   /** Nobody waits for this call any more: the person is no longer asked. */
   abandoned(id: ToolCall['id']): void {
-    this.waiting.get(idKey(id))?.('the agent cancelled the call');
+    this.waiting.get(id)?.('the agent cancelled the call');
   }
 
   private async elicit(call: ToolCall, rule: string, approval: ApprovalRule, context: GateContext, key: string): Promise<ApprovalResult> {
     const asked = this.options.clock();
     const request = context.requestFromClient('elicitation/create', { message: this.question(call, approval.remember), requestedSchema: { type: 'object', properties: {} } }, approval.timeoutMs);
-    const id = idKey(call.id);
+    const id = call.id;
     this.waiting.set(id, (reason) => request.cancel(reason));
     const audit = (): ApprovalAudit => {
       const now = this.options.clock();

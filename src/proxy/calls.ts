@@ -5,7 +5,7 @@ import { isObject } from './classify.js';
 import { errorText, showId, type RelayContext } from './context.js';
 import type { CallOutcome, CallVerdict, GateContext, JudgedRequest, ToolCall } from './gate.js';
 import type { JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
-import { idKey, type ClientRequest, type TrackedCall } from './pending.js';
+import type { ClientRequest, TrackedCall } from './pending.js';
 import type { TaskDeadlines } from './task-deadlines.js';
 import { isPromiseLike } from '../shared/values.js';
 
@@ -22,7 +22,7 @@ interface Gating {
  * wrote it. A number the gate would judge as another value than the server reads is refused.
  */
 export class ToolCalls {
-  private readonly gating = new Map<string, Gating>();
+  private readonly gating = new Map<JsonRpcId, Gating>();
   private readonly timed = new Set<TrackedCall>();
   private idleWaiters: (() => void)[] = [];
 
@@ -33,7 +33,7 @@ export class ToolCalls {
   ) {}
 
   isGating(id: JsonRpcId): boolean {
-    return this.gating.has(idKey(id));
+    return this.gating.has(id);
   }
 
   handle(message: JsonRpcRequest, line: ClientLine): void {
@@ -78,7 +78,7 @@ export class ToolCalls {
       this.decide(message, name, line, verdict);
       return;
     }
-    const key = idKey(message.id);
+    const key = message.id;
     const gating: Gating = { id: message.id, name, cancelled: false };
     this.gating.set(key, gating);
     const settle = (decide: () => void): void => {
@@ -100,7 +100,7 @@ export class ToolCalls {
 
   /** The client cancelled a call still waiting for its verdict: it will be neither sent nor answered. */
   cancelGating(id: JsonRpcId): boolean {
-    const gating = this.gating.get(idKey(id));
+    const gating = this.gating.get(id);
     if (gating === undefined) return false;
     gating.cancelled = true;
     this.abandoned(id);

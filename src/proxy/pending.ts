@@ -1,11 +1,6 @@
 import type { CallOutcome, ServerAnswer } from './gate.js';
 import type { JsonRpcId } from './jsonrpc.js';
 
-/** Map key for an id: 1 and "1" are different ids. */
-export function idKey(id: JsonRpcId): string {
-  return typeof id === 'number' ? `n${id}` : `s${id}`;
-}
-
 /** A forwarded `tools/call`: what its outcome report and timeout need. */
 export interface TrackedCall {
   name: string;
@@ -44,35 +39,35 @@ export type ServerBoundRequest = ClientRequest | WrapperRequest;
  * waiting for (timeout, cancellation) is simply forgotten, and its late answer matches nothing.
  */
 export class ServerBoundRequests {
-  private readonly byServerId = new Map<string, ServerBoundRequest>();
-  private readonly byClientId = new Map<string, ClientRequest>();
+  private readonly byServerId = new Map<JsonRpcId, ServerBoundRequest>();
+  private readonly byClientId = new Map<JsonRpcId, ClientRequest>();
   private counter = 0;
 
   add(request: ServerBoundRequest): void {
-    this.byServerId.set(idKey(request.serverId), request);
-    if (request.origin === 'client') this.byClientId.set(idKey(request.clientId), request);
+    this.byServerId.set(request.serverId, request);
+    if (request.origin === 'client') this.byClientId.set(request.clientId, request);
   }
 
   byClient(clientId: JsonRpcId): ClientRequest | undefined {
-    return this.byClientId.get(idKey(clientId));
+    return this.byClientId.get(clientId);
   }
 
   /** The request a server response answers, removed; undefined when nobody waits for that id. */
   take(serverId: JsonRpcId): ServerBoundRequest | undefined {
-    const request = this.byServerId.get(idKey(serverId));
+    const request = this.byServerId.get(serverId);
     if (request) this.remove(request);
     return request;
   }
 
   /** Whether this very request is still waiting for the server's answer. */
   has(request: ServerBoundRequest): boolean {
-    return this.byServerId.get(idKey(request.serverId)) === request;
+    return this.byServerId.get(request.serverId) === request;
   }
 
   /** Removed without an answer from the server (answered by the wrapper, never delivered, or given up). */
   remove(request: ServerBoundRequest): void {
-    this.byServerId.delete(idKey(request.serverId));
-    if (request.origin === 'client') this.byClientId.delete(idKey(request.clientId));
+    this.byServerId.delete(request.serverId);
+    if (request.origin === 'client') this.byClientId.delete(request.clientId);
   }
 
   /** A new id for the server, never used before in this session. */
@@ -115,35 +110,36 @@ export type ClientBoundRequest = ServerRequest | WrapperClientRequest;
  * collide, and an answer the client sends late, twice, or to a request never made matches nothing.
  */
 export class ClientBoundRequests {
-  private readonly byClientId = new Map<string, ClientBoundRequest>();
+  private readonly byClientId = new Map<number, ClientBoundRequest>();
   private counter = 0;
 
   /** Registers a request; the id the client is to see. */
   add(request: ClientBoundRequest): number {
     this.counter += 1;
-    this.byClientId.set(idKey(this.counter), request);
+    this.byClientId.set(this.counter, request);
     return this.counter;
   }
 
   /** The request this client id answers, removed. */
   take(clientId: JsonRpcId): ClientBoundRequest | undefined {
-    const key = idKey(clientId);
-    const request = this.byClientId.get(key);
-    this.byClientId.delete(key);
+    // The wrapper's ids are numbers: "1" answers nothing it asked.
+    if (typeof clientId !== 'number') return undefined;
+    const request = this.byClientId.get(clientId);
+    this.byClientId.delete(clientId);
     return request;
   }
 
   /** Removed unanswered (given up); false when it was no longer waiting. */
   remove(clientId: number): boolean {
-    return this.byClientId.delete(idKey(clientId));
+    return this.byClientId.delete(clientId);
   }
 
   /** The server cancelled its request: removed; the id the client knows it by. */
   cancel(serverId: JsonRpcId): number | undefined {
     for (const [key, request] of this.byClientId) {
-      if (request.origin !== 'server' || idKey(request.serverId) !== idKey(serverId)) continue;
+      if (request.origin !== 'server' || request.serverId !== serverId) continue;
       this.byClientId.delete(key);
-      return Number(key.slice(1));
+      return key;
     }
     return undefined;
   }

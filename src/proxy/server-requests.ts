@@ -3,12 +3,11 @@ import { isObject } from './classify.js';
 import { errorText, showId, type RelayContext } from './context.js';
 import type { ServerRequestVerdict, ServerToClientRequest } from './gate.js';
 import type { JsonRpcId } from './jsonrpc.js';
-import { idKey } from './pending.js';
 import { isPromiseLike } from '../shared/values.js';
 
 /** A request of the server's whose verdict is a pending Promise. */
 interface Judging {
-  key: string;
+  key: JsonRpcId;
   cancelled: boolean;
 }
 
@@ -43,7 +42,7 @@ export class ServerRequestChecks {
       this.decide(request, idText, verdict, deliver);
       return;
     }
-    const judging: Judging = { key: idKey(request.id), cancelled: false };
+    const judging: Judging = { key: request.id, cancelled: false };
     this.judging.add(judging);
     verdict.then(
       (settled) => {
@@ -59,7 +58,7 @@ export class ServerRequestChecks {
 
   /** The server cancelled a request still being judged: it will reach nobody. False when none was. */
   cancel(serverId: JsonRpcId): boolean {
-    const key = idKey(serverId);
+    const key = serverId;
     let found = false;
     for (const judging of this.judging) {
       if (judging.key !== key || judging.cancelled) continue;
