@@ -8,7 +8,7 @@ import type { Envelope } from './envelope.js';
 import { JUDGED_METHODS } from './gate.js';
 import { joinChunks, type Frame } from './framing.js';
 import type { JsonRpcId, JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc.js';
-import { replaceId } from './id-span.js';
+import { lineWithId } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { isCanonicalNumber } from './numbers.js';
 import type { TaskDeadlines } from './task-deadlines.js';
@@ -140,7 +140,7 @@ export class FromClient {
       settleWrapperRequest(request, message);
       return;
     }
-    this.context.server.send(replaceId(line.bytes, line.check.idSpan!, { json: request.serverIdText }));
+    this.context.server.send(lineWithId(line.bytes, line.check.idSpan!, { json: request.serverIdText }));
   }
 
   private invalid(problem: Extract<Classified, { kind: 'invalid' }>, bytes: Buffer): void {

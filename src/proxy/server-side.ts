@@ -2,7 +2,7 @@ import { RelayErrorCode, cancelledNotification, encodeErrorAnswer, encodeLine, w
 import type { ClientSide } from './client-side.js';
 import type { Timers } from './context.js';
 import type { ClientLine } from './from-client.js';
-import { replaceId } from './id-span.js';
+import { lineWithId } from './id-span.js';
 import type { JsonRpcErrorObject, JsonRpcId, JsonRpcRequest } from './jsonrpc.js';
 import type { Flow, Outlet } from './outlet.js';
 import { ServerBoundRequests, type ClientRequest, type ServerBoundRequest, type TrackedCall, type WrapperRequest } from './pending.js';
@@ -65,7 +65,7 @@ export class ServerSide {
     const serverId = this.pending.freshServerId();
     const request: ClientRequest = { origin: 'client', clientId: message.id, serverId, method: message.method, call };
     this.pending.add(request);
-    this.options.outlet.writeLine(replaceId(line.bytes, line.check.idSpan!, serverId), this.options.clientFlow, () => this.undelivered(request));
+    this.options.outlet.writeLine(lineWithId(line.bytes, line.check.idSpan!, serverId), this.options.clientFlow, () => this.undelivered(request));
     return request;
   }
 

@@ -57,12 +57,14 @@ const ESCAPED_LINE_SEPARATOR = Buffer.from('\\u2028');
 const ESCAPED_PARAGRAPH_SEPARATOR = Buffer.from('\\u2029');
 
 /** JSON.stringify escapes every control character, `\r` included, but leaves these three raw. */
-const RAW_IN_STRINGIFIED = /[\u0085\u2028\u2029]/g;
+const RAW_IN_STRINGIFIED = /[\u0085\u2028\u2029]/;
+const ALL_RAW_IN_STRINGIFIED = /[\u0085\u2028\u2029]/g;
 
 /**
  * withoutLineBreaks for the text JSON.stringify returned, before it is encoded: the same text
  * when it holds none (the usual case, one native search).
  */
 export function stringifiedWithoutLineBreaks(json: string): string {
-  return json.replace(RAW_IN_STRINGIFIED, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  if (!RAW_IN_STRINGIFIED.test(json)) return json;
+  return json.replace(ALL_RAW_IN_STRINGIFIED, (character) => `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
