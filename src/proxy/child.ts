@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
-import { execa } from 'execa';
+import crossSpawn from 'cross-spawn';
 
 export interface ServerCommand {
   file: string;
@@ -32,28 +32,21 @@ export interface ServerChild {
 
 /**
  * Starts the server without a shell, as the leader of its own process group, so that signals reach
- * what it starts in turn (`npx` runs the real server as a grandchild).
+ * what it starts in turn (`npx` runs the real server as a grandchild). cross-spawn is Node's own
+ * spawn on POSIX; on Windows it finds `npx.cmd` and the like through PATHEXT, as a shell would.
  */
 export function spawnServer(command: ServerCommand): ServerChild {
-  const subprocess = execa(command.file, [...command.args], {
-    stdin: 'pipe',
-    stdout: 'pipe',
-    stderr: command.stderr === 'inherit' ? 'inherit' : 'pipe',
+  const subprocess = crossSpawn(command.file, [...command.args], {
+    stdio: ['pipe', 'pipe', command.stderr === 'inherit' ? 'inherit' : 'pipe'],
     detached: true,
     env: command.env,
-    extendEnv: false,
     cwd: command.cwd,
-    buffer: false,
-    encoding: 'buffer',
-    reject: false,
     windowsHide: true,
   });
   if (command.stderr !== 'inherit') subprocess.stderr?.pipe(command.stderr, { end: false });
-  // Settled through the events below; reject: false keeps this promise from rejecting.
-  void subprocess.then(
-    () => undefined,
-    () => undefined,
-  );
+  // Trouble on a pipe (a server gone mid-write) is what the relay hears from the streams' own
+  // readers and writers; without a listener here it would end the wrapper instead.
+  for (const stream of [subprocess.stdin, subprocess.stdout, subprocess.stderr]) stream?.on('error', () => undefined);
   const exited = new Promise<ChildExit>((resolve) => {
     subprocess.once('exit', (code, signal) => {
       resolve(signal ? { kind: 'killed', signal } : { kind: 'exited', code: code ?? 0 });
