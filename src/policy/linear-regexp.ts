@@ -38,10 +38,29 @@ export class LinearRegExp {
   }
 }
 
-/** For Ajv's `code: { regExp }` option. */
-export const linearRegExp: NonNullable<CodeOptions['regExp']> = Object.assign((pattern: string, flags: string) => new LinearRegExp(pattern, flags), {
-  code: 'linearRegExp',
-});
+/** Compiled patterns by flags and source: they never change once made. */
+const compiledPatterns = new Map<string, LinearRegExp>();
+/** Servers advertise schemas too, and may change them at will: the cache starts over past this many. */
+const MAX_COMPILED_PATTERNS = 1000;
+
+/**
+ * For Ajv's `code: { regExp }` option. Ajv makes a pattern's matcher at every use of it before it
+ * finds the one it already has (the Plex example policy uses one pattern 27 times); RE2 compiles
+ * each only once here.
+ */
+export const linearRegExp: NonNullable<CodeOptions['regExp']> = Object.assign(
+  (pattern: string, flags: string) => {
+    const key = `${flags}/${pattern}`;
+    let compiled = compiledPatterns.get(key);
+    if (compiled === undefined) {
+      compiled = new LinearRegExp(pattern, flags);
+      if (compiledPatterns.size >= MAX_COMPILED_PATTERNS) compiledPatterns.clear();
+      compiledPatterns.set(key, compiled);
+    }
+    return compiled;
+  },
+  { code: 'linearRegExp' },
+);
 
 /** A valid JavaScript pattern that linear-time matching cannot run. */
 export class UnsupportedPatternError extends Error {

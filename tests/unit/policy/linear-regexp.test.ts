@@ -132,3 +132,17 @@ describe('LinearRegExp', () => {
     expect(validate({ 'x-n': 'one' })).toBe(false);
   });
 });
+
+describe('linearRegExp (the factory Ajv calls)', () => {
+  test('a pattern is compiled once: its every use gets the same matcher', () => {
+    const first = linearRegExp('^(0|[1-9][0-9]*)$', 'u');
+    expect(linearRegExp('^(0|[1-9][0-9]*)$', 'u')).toBe(first);
+    expect(linearRegExp('^[0-9]+$', 'u')).not.toBe(first);
+    expect([first.test('42'), first.test('042')]).toEqual([true, false]);
+  });
+
+  test('a pattern that cannot be compiled throws at each use, and is not kept', () => {
+    expect(() => linearRegExp('(a)\\1', 'u')).toThrow(UnsupportedPatternError);
+    expect(() => linearRegExp('(a)\\1', 'u')).toThrow(UnsupportedPatternError);
+  });
+});
