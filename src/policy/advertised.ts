@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { Ajv, type AnySchemaObject, type Options } from 'ajv';
+import { Ajv, type AnySchemaObject, type Options, type ValidateFunction } from 'ajv';
 import { Ajv2019 } from 'ajv/dist/2019.js';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { checkWith, type ArgumentsCheck } from './argument-schemas.js';
@@ -71,6 +71,7 @@ function compileOne(schema: unknown, instance: (dialect: Dialect) => Ajv): Adver
   }
   const ajv = instance(dialect);
   try {
+    if (dialect === '2020-12') checkAgainstMetaSchema(ajv, schema);
     return { ok: true, check: checkWith(ajv.compile(schema)) };
   } catch (error) {
     if (error instanceof UnsupportedPatternError) return { ok: false, problem: `its inputSchema's pattern ${error.message}` };
@@ -92,10 +93,37 @@ function dialectOf(declared: unknown): Dialect | undefined {
   return undefined;
 }
 
+/**
+ * The 2020-12 meta-schema, as the build precompiled it (scripts/build-validators.js, with these
+ * options); undefined where there is none (run from src/), and Ajv compiles it at first use.
+ */
+let metaSchema2020: ValidateFunction | null | undefined;
+
+function precompiledMetaSchema2020(): ValidateFunction | undefined {
+  if (metaSchema2020 === undefined) {
+    try {
+      // ../policy/: the same file from dist/policy/ and from the bundle in dist/bundle/.
+      metaSchema2020 = createRequire(import.meta.url)('../policy/meta-schema-2020-validator.cjs') as ValidateFunction;
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== 'MODULE_NOT_FOUND') throw error;
+      metaSchema2020 = null;
+    }
+  }
+  return metaSchema2020 ?? undefined;
+}
+
+/** What Ajv's own validateSchema does for a 2020-12 schema, with the precompiled meta-schema. */
+function checkAgainstMetaSchema(ajv: Ajv, schema: object): void {
+  const validate = precompiledMetaSchema2020();
+  if (validate === undefined || validate(schema)) return;
+  throw new Error(`schema is invalid: ${ajv.errorsText(validate.errors)}`);
+}
+
 function createAjv(dialect: Dialect): Ajv {
   switch (dialect) {
     case '2020-12':
-      return new Ajv2020(options);
+      // Compiling the meta-schema was most of a session's first checked call (about 50 ms).
+      return new Ajv2020(precompiledMetaSchema2020() === undefined ? options : { ...options, validateSchema: false });
     case '2019-09':
       return new Ajv2019(options);
     case 'draft-07':

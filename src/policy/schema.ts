@@ -20,7 +20,7 @@ function readPolicySchemaText(): string {
 
 /**
  * Made on first use, then shared: `verbose` gives each error its schema, for "did you mean". The
- * build precompiles it (scripts/build-policy-validator.js, same options); that code is used only
+ * build precompiles it (scripts/build-validators.js, same options); that code is used only
  * while it was made from the schema as it is now, else the schema is compiled here, as from src/.
  */
 export function policyValidator(): ValidateFunction {

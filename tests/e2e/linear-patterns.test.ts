@@ -54,4 +54,12 @@ describe('patterns the server advertises, under input_schema: "enforce"', () => 
     const text = (answer.result.content as Array<{ text: string }>).map((part) => part.text).join('\n');
     expect(text).toContain(`${tool} cannot be called: its inputSchema's pattern ${why}, which linear-time matching (RE2) cannot run`);
   });
+
+  test('a schema the JSON Schema meta-schema rejects refuses the call, with what is wrong in it', async () => {
+    wrapper.send(call(12, 'malformed', { n: 1 }));
+    const answer = await wrapper.stdout.response(12);
+    expect(answer.result).toMatchObject({ isError: true });
+    const text = (answer.result.content as Array<{ text: string }>).map((part) => part.text).join('\n');
+    expect(text).toContain('malformed cannot be called: its inputSchema does not compile (schema is invalid: data/properties/n/minimum must be number)');
+  });
 });

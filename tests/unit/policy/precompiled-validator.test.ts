@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 
-// `npm run build` precompiles the policy-schema validator (scripts/build-policy-validator.js) into
+// `npm run build` precompiles the policy-schema validator (scripts/build-validators.js) into
 // dist/; start-up uses it instead of compiling the schema. It must say exactly what the compiled one
 // says: the same verdict and the same errors (with `verbose`, their schemas too), on every policy the
 // tests and examples hold, valid or not, and on mutations of them.
@@ -54,6 +54,39 @@ const current = generated?.schemaSha256 === createHash('sha256').update(schemaTe
     for (const doc of docs) {
       const verdict = compiled(doc);
       expect({ doc, verdict: generated?.(doc), errors: generated?.errors }).toEqual({ doc, verdict, errors: compiled.errors });
+    }
+  });
+});
+
+// The build also precompiles the JSON Schema 2020-12 meta-schema, which advertised.ts checks the
+// schemas servers advertise against instead of having Ajv compile it at a session's first call.
+const metaFile = join(root, 'dist', 'policy', 'meta-schema-2020-validator.cjs');
+
+describe('the precompiled 2020-12 meta-schema validator (dist/, made by npm run build)', () => {
+  test('exists after the build, and gives the verdict and the errors of the meta-schema Ajv compiles', () => {
+    expect(existsSync(metaFile)).toBe(true);
+    const precompiled = createRequire(metaFile)(metaFile) as Validate;
+    const ajv = new Ajv2020({ allErrors: true, strict: false, logger: false });
+    const compiled = ajv.getSchema('https://json-schema.org/draft/2020-12/schema')!;
+    const catalogues = [join(root, 'tests', 'fixtures', 'plex', 'tools.json'), join(root, 'tests', 'fixtures', 'servers', 'tool-catalogue.json')];
+    const advertised = catalogues.flatMap((file) => {
+      const parsed = JSON.parse(readFileSync(file, 'utf8')) as { tools?: { inputSchema?: unknown }[] } | { inputSchema?: unknown }[];
+      return (Array.isArray(parsed) ? parsed : (parsed.tools ?? [])).map((tool) => tool.inputSchema);
+    });
+    const schemas = [
+      ...advertised,
+      { type: 'objekt' },
+      { type: 'object', properties: { n: { minimum: 'one' } }, required: 'n' },
+      { $defs: { a: { $anchor: '1bad' } }, pattern: 7 },
+      { allOf: {}, enum: [] },
+      true,
+      false,
+      {},
+    ];
+    expect(advertised.length).toBeGreaterThan(50);
+    for (const schema of schemas) {
+      const verdict = compiled(schema);
+      expect({ schema, verdict: precompiled(schema), errors: precompiled.errors }).toEqual({ schema, verdict, errors: compiled.errors });
     }
   });
 });
