@@ -1,5 +1,6 @@
 import type { CodeOptions } from 'ajv';
-import { RE2JS, RE2JSException } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2js } from './re2.js';
 
 /**
  * JSON Schema patterns on a linear-time engine (RE2, through re2js) instead of V8's backtracking
@@ -18,6 +19,7 @@ export class LinearRegExp {
     if (flags !== 'u') throw new Error(`patterns are compiled in Unicode mode only, not with flags "${flags}"`);
     new RegExp(pattern, flags); // JavaScript's syntax is the contract: throws its SyntaxError
     const translated = toRe2Syntax(pattern);
+    const { RE2JS, RE2JSException } = re2js();
     try {
       this.compiled = RE2JS.compile(translated);
     } catch (error) {

@@ -1,4 +1,5 @@
-import { RE2JS, RE2JSException } from 're2js';
+import type { RE2JS } from 're2js';
+import { re2js } from './re2.js';
 import type { RedactDetector, RedactEntry } from './types.js';
 
 /** What a match becomes when `replace` is not given. */
@@ -69,11 +70,12 @@ export function compileRedaction(entries: readonly RedactEntry[]): { redaction: 
       const patterns = detectorPatterns[detector];
       if (patterns === undefined) return; // the schema reports it
       if (detector === 'secret-members') secretMembers = replace;
-      for (const pattern of patterns) steps.push(step(RE2JS.compile(pattern), replace));
+      for (const pattern of patterns) steps.push(step(re2js().RE2JS.compile(pattern), replace));
       return;
     }
     const pattern = (entry as { pattern: string }).pattern;
     if (typeof pattern !== 'string') return;
+    const { RE2JS, RE2JSException } = re2js();
     try {
       steps.push({ program: RE2JS.compile(pattern), replace, group: 0 });
     } catch (error) {
@@ -91,7 +93,7 @@ function step(program: RE2JS, replace: string): RedactStep {
 /** Whether a pattern of `redact` matches the empty string (it would insert its replacement everywhere). */
 export function matchesEmpty(pattern: string): boolean {
   try {
-    return RE2JS.compile(pattern).matcher('').find();
+    return re2js().RE2JS.compile(pattern).matcher('').find();
   } catch {
     return false;
   }
