@@ -1,6 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { auditRecordsWhen } from '../support/audit-log.js';
 import { cli, requireBuild, root, startWrapper, tempDir, writePolicy, type RunningWrapper } from '../support/wrapper.js';
 
 beforeAll(() => requireBuild());
@@ -64,19 +65,10 @@ async function rugPull(wrapper: RunningWrapper): Promise<void> {
   await wrapper.stdout.find(() => wrapper.stdout.messages().filter((message) => message.method === 'notifications/tools/list_changed').length > before, 'list_changed');
 }
 
-function auditLines(file: string): Record<string, unknown>[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').filter(Boolean).map((line) => JSON.parse(line) as Record<string, unknown>) : [];
-}
-
-/**
- * The audit lines once one has every field of `expected`: a record is written just after the
- * answer it goes with, so a test that has the answer may read the log a moment early. After 5 s,
- * the lines as they are, for the assertion to show.
- */
-async function auditLinesWith(file: string, expected: Record<string, unknown>): Promise<Record<string, unknown>[]> {
+/** The audit records once one has every field of `expected` (see auditRecordsWhen). */
+function auditLinesWith(file: string, expected: Record<string, unknown>): Promise<Record<string, unknown>[]> {
   const matches = (line: Record<string, unknown>): boolean => Object.entries(expected).every(([key, value]) => JSON.stringify(line[key]) === JSON.stringify(value));
-  for (let waited = 0; waited < 5_000 && !auditLines(file).some(matches); waited += 20) await new Promise((resolve) => setTimeout(resolve, 20));
-  return auditLines(file);
+  return auditRecordsWhen(file, (records) => records.some(matches));
 }
 
 describe('"pin": "enforce"', () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { auditRecordsWhen } from '../support/audit-log.js';
 import { requireBuild, root, startWrapper, tempDir, writePolicy, type RunningWrapper } from '../support/wrapper.js';
 
 const tokenServer = join(root, 'tests/fixtures/servers/token-server.mjs');
@@ -107,15 +108,11 @@ describe('redact: a tool rule replaces secrets in the answer before the client s
   });
 
   test('the audit log says how many were replaced, never the values', async () => {
-    wrapper.send({ jsonrpc: '2.0', id: 'barrier', method: 'ping' });
-    await wrapper.stdout.find((message) => message.id === 'barrier', 'the ping answer');
-    const text = readFileSync(audit, 'utf8');
-    expect(text).not.toContain(ACCESS);
-    const records = text
-      .split('\n')
-      .filter((line) => line !== '')
-      .map((line) => JSON.parse(line) as Record<string, any>);
-    const of = (tool: string): Record<string, any> | undefined => records.find((record) => record.tool === tool && record.outcome !== undefined);
+    const tools = ['complete_auth', 'show_key', 'plain', 'huge', 'huge_broken', 'fail_auth'];
+    const ended = (records: Record<string, any>[], tool: string): Record<string, any> | undefined => records.find((record) => record.tool === tool && record.outcome !== undefined);
+    const records = await auditRecordsWhen(audit, (written) => tools.every((tool) => ended(written, tool) !== undefined));
+    expect(readFileSync(audit, 'utf8')).not.toContain(ACCESS);
+    const of = (tool: string): Record<string, any> | undefined => ended(records, tool);
     // access_token, refresh_token, token_type in the text; the same three in structuredContent; one bearer token.
     expect(of('complete_auth')).toMatchObject({ decision: 'allow', outcome: 'result', redacted: 7 });
     expect(of('show_key')).toMatchObject({ redacted: 3 });

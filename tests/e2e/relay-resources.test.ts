@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { execa } from 'execa';
 import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ElicitRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { auditRecordsWhen } from '../support/audit-log.js';
 import { cli, everythingServer, requireBuild, tempDir, writePolicy } from '../support/wrapper.js';
 
 const docs = 'demo://resource/static/document';
@@ -157,10 +157,7 @@ describe('resources, prompts and completion through policy-wrap, in front of ser
 
   test('every judged request is audited with its method', async () => {
     await wrapped.client.readResource({ uri: `${docs}/architecture.md` });
-    const records = readFileSync(audit, 'utf8')
-      .trim()
-      .split('\n')
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    const records = await auditRecordsWhen(audit, (written) => written.some((record) => record.method === 'resources/read' && record.tool === `${docs}/architecture.md` && record.outcome !== undefined));
     const methods = new Set(records.map((record) => record.method));
     expect([...methods].sort()).toEqual(['completion/complete', 'prompts/get', 'resources/read', 'resources/subscribe']);
     expect(records).toContainEqual(expect.objectContaining({ method: 'resources/read', tool: `${docs}/extension.md`, decision: 'deny', cause: 'default', rule: '(default)' }));
