@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { requireBuild, tempDir } from '../support/wrapper.js';
+import { execa } from 'execa';
+import { requireBuild, root, tempDir } from '../support/wrapper.js';
 import { everythingSession, lines, policyWrap, rawSession, records, tampered } from './audit-support.js';
 
 beforeAll(() => requireBuild());
@@ -106,4 +107,18 @@ describe('wrappers sharing one log', () => {
     expect(damaged).toBe('{"time":"2026-');
     expect(JSON.parse(third as string).prev).toBe(createHash('sha256').update(`${damaged as string}\n`).digest('hex'));
   }, 30_000);
+});
+
+describe('a write the file takes only part of', () => {
+  test('the record cut short is finished where it stopped, after the failure clears, and the log verifies', async () => {
+    const audit = join(tmp.dir, 'short-write.jsonl');
+    const result = await execa(process.execPath, [join(root, 'tests/fixtures/audit/short-write.mjs'), join(root, 'dist/audit/sink.js'), audit], { reject: false });
+    expect(result.exitCode).toBe(0);
+    // The short write and then the failure both happened.
+    expect(JSON.parse(result.stdout)).toEqual({ during: 'whole' });
+    expect(records(audit).map((record) => record.n)).toEqual([1, 2, 3, 4, 5]);
+    expect(lines(audit)).toHaveLength(5);
+    const verified = await policyWrap(['audit', 'verify', audit], tmp.dir);
+    expect(verified).toMatchObject({ exitCode: 0, stdout: 'ok: 5 records' });
+  });
 });
