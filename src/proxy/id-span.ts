@@ -88,7 +88,8 @@ function withId(line: Buffer, span: IdSpan, id: string | number | { json: string
 
 /** The bytes at `span` of a line held as one buffer or as chunks. */
 export function textAt(body: Buffer | readonly Buffer[], span: IdSpan): string {
-  const chunks = Buffer.isBuffer(body) ? [body] : body;
+  if (Buffer.isBuffer(body)) return body.toString('utf8', span[0], span[1]);
+  const chunks = body;
   const parts: Buffer[] = [];
   let offset = 0;
   for (const chunk of chunks) {
