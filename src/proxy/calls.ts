@@ -37,14 +37,7 @@ export class ToolCalls {
   }
 
   handle(message: JsonRpcRequest, line: ClientLine): void {
-    const call = readToolCall(message);
-    const problem = typeof call === 'string' ? call : line.check.numberProblem && `${line.check.numberProblem}; not forwarded`;
-    if (typeof call === 'string' || problem) {
-      this.context.log(`refused tools/call ${showId(message.id)}: ${problem}`);
-      this.context.client.answerError(message.id, { code: RelayErrorCode.invalidParams, message: problem! });
-      return;
-    }
-    this.judge(message, line, call.name, () => this.context.gate.checkCall(call, this.gateContext));
+    this.readAndJudge(message, line, readToolCall(message), (call) => call.name, (call) => this.context.gate.checkCall(call, this.gateContext));
   }
 
   /** A JUDGED_METHODS request: judged like a tool call when the gate judges such requests, else forwarded. */
@@ -54,15 +47,18 @@ export class ToolCalls {
       this.context.server.forward(message, line);
       return;
     }
-    const params = message.params ?? {};
-    const problem = !isObject(params) ? `${message.method} "params" must be an object` : line.check.numberProblem && `${line.check.numberProblem}; not forwarded`;
-    if (problem || !isObject(params)) {
+    this.readAndJudge(message, line, readJudgedRequest(message), (request) => request.method, (request) => gate.checkRequest!(request, this.gateContext));
+  }
+
+  /** Judged once read; one that cannot be read, or whose numbers the server may read as other values, is refused. */
+  private readAndJudge<T>(message: JsonRpcRequest, line: ClientLine, read: T | string, name: (read: T) => string, check: (read: T) => CallVerdict | Promise<CallVerdict>): void {
+    const problem = typeof read === 'string' ? read : line.check.numberProblem && `${line.check.numberProblem}; not forwarded`;
+    if (typeof read === 'string' || problem) {
       this.context.log(`refused ${message.method} ${showId(message.id)}: ${problem}`);
       this.context.client.answerError(message.id, { code: RelayErrorCode.invalidParams, message: problem! });
       return;
     }
-    const request: JudgedRequest = { id: message.id, method: message.method, params };
-    this.judge(message, line, message.method, () => gate.checkRequest!(request, this.gateContext));
+    this.judge(message, line, name(read), () => check(read));
   }
 
   /** Forwarded, answered or refused as the verdict says; a pending verdict lets later messages pass. */
@@ -233,6 +229,13 @@ function readToolCall(message: JsonRpcRequest): ToolCall | string {
     return 'tools/call "params.arguments" must be an object';
   }
   return { id: message.id, name: params.name, arguments: params.arguments, params };
+}
+
+/** A judged request (resources/read, prompts/get, …) as the gate sees it, or why it cannot be judged. */
+function readJudgedRequest(message: JsonRpcRequest): JudgedRequest | string {
+  const params = message.params ?? {};
+  if (!isObject(params)) return `${message.method} "params" must be an object`;
+  return { id: message.id, method: message.method, params };
 }
 
 function isAnswer(answer: unknown): boolean {

@@ -5,7 +5,7 @@ import { errorText, showId, type RelayContext } from './context.js';
 import type { Envelope } from './envelope.js';
 import { joinChunks, type Frame } from './framing.js';
 import { firstBytes } from './chunks.js';
-import { idSpanOfLine, lineWithId, spliceId, textAt, type IdSpan } from './id-span.js';
+import { bodyWithId, idSpanOfLine, textAt, type IdSpan } from './id-span.js';
 import { withoutLineBreaks } from './line-breaks.js';
 import { MAX_NESTING_DEPTH } from './nesting.js';
 import { shapeOf, type Shape } from './shape.js';
@@ -196,7 +196,7 @@ export class FromServer {
       this.answerError(request, `the server's answer to ${request.method} carries its id in a way the wrapper cannot read`);
       return;
     }
-    this.forward(Buffer.isBuffer(body) ? lineWithId(body, found.span, request.clientId) : spliceId(body, found.span, request.clientId));
+    this.forward(bodyWithId(body, found.span, request.clientId));
   }
 
   /** A request from the server reaches the client under an id of the wrapper's choosing. */
@@ -212,7 +212,7 @@ export class FromServer {
       // The server may have gone while a verdict was pending: its request is then answered by nobody.
       if (this.context.server.gone !== undefined) return;
       const clientId = this.context.client.register({ origin: 'server', serverId, serverIdText: found.text, method });
-      this.forward(Buffer.isBuffer(body) ? lineWithId(body, found.span, clientId) : spliceId(body, found.span, clientId));
+      this.forward(bodyWithId(body, found.span, clientId));
     };
     const params = this.context.gate.checkServerRequest === undefined ? undefined : line.parse()?.params;
     this.requestChecks.check({ id: serverId, method, params }, found.text, deliver);

@@ -76,6 +76,11 @@ export function lineWithId(line: Buffer, span: IdSpan, id: string | number | { j
   return out;
 }
 
+/** A line held as one buffer or as chunks, with its id replaced: what a relay side writes (see lineWithId). */
+export function bodyWithId(body: Buffer | readonly Buffer[], span: IdSpan, id: string | number | { json: string }): Buffer | Buffer[] {
+  return Buffer.isBuffer(body) ? lineWithId(body, span, id) : spliceId(body, span, id);
+}
+
 function withId(line: Buffer, span: IdSpan, id: string | number | { json: string }, extra: number): Buffer {
   const text = typeof id === 'object' ? id.json : JSON.stringify(id);
   const idBytes = Buffer.byteLength(text);
