@@ -1,9 +1,8 @@
-import { BoundedMap, ENTRY_BYTES, stringBytes } from '../shared/bounded-map.js';
-import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
 import { ArgumentSchemaCompiler, type ArgumentsCheck } from './argument-schemas.js';
 import { sha256Hex } from './digest.js';
-import { compareSpecificity, GlobSyntaxError, matchGlob, parseGlob, type Glob } from './glob.js';
+import { GlobSyntaxError, matchGlob, parseGlob, type Glob } from './glob.js';
 import { pointerOf } from './pointer.js';
+import { RuleIndex } from './rule-index.js';
 import { CompiledSection, type SectionName } from './sections.js';
 import { describeSchemaCompileError } from './schema-compile-errors.js';
 import { compileRedaction, type Redaction } from './redaction.js';
@@ -83,12 +82,6 @@ export interface CompileOptions {
 }
 
 const namedWindows = { second: 1_000, minute: 60_000, hour: 3_600_000, day: 86_400_000 } as const;
-/**
- * Which rule decides a name, remembered per policy for up to 10,000 names and 1 MiB of them: clients
- * choose names, so the memory is bounded in both. A name over MAX_TOOL_NAME_LENGTH is never kept.
- */
-const ruleCacheBounds = { maxEntries: 10_000, maxBytes: 1024 * 1024, sizeOf: (tool: string) => ENTRY_BYTES + stringBytes(tool) };
-
 /** A policy ready for evaluation: patterns parsed, precedence fixed, argument schemas compiled. */
 export class CompiledPolicy {
   readonly document: PolicyDocument;
@@ -112,9 +105,7 @@ export class CompiledPolicy {
   readonly hidden: readonly HideEntry[];
   private readonly hiddenExact: ReadonlyMap<string, HideEntry>;
   private readonly hiddenPatterns: readonly HideEntry[];
-  private readonly exact: ReadonlyMap<string, CompiledRule>;
-  private readonly patterns: readonly CompiledRule[];
-  private readonly chosen = new BoundedMap<string, CompiledRule | null>(ruleCacheBounds);
+  private readonly index: RuleIndex<CompiledRule>;
 
   constructor(document: PolicyDocument, rules: readonly CompiledRule[], limits: readonly CompiledLimit[], options: CompileOptions = {}, sections: Partial<Record<SectionName, CompiledSection>> = {}, serverRequests: CompiledPolicy['serverRequests'] = {}) {
     this.document = document;
@@ -125,24 +116,18 @@ export class CompiledPolicy {
     this.default = document.default;
     this.mode = document.mode ?? 'enforce';
     this.inputSchema = document.input_schema ?? 'ignore';
-    this.rules = [...rules].sort((a, b) => compareSpecificity(a.glob, b.glob));
+    this.index = new RuleIndex(rules);
+    this.rules = this.index.rules;
     this.limits = limits;
     this.pin = document.pin ?? 'off';
     this.hidden = hideEntries(document.hide);
     this.hiddenExact = new Map(this.hidden.filter((entry) => entry.glob.exact !== undefined).map((entry) => [entry.glob.exact as string, entry]));
     this.hiddenPatterns = this.hidden.filter((entry) => entry.glob.exact === undefined);
-    this.exact = new Map(this.rules.filter((rule) => rule.glob.exact !== undefined).map((rule) => [rule.glob.exact as string, rule]));
-    this.patterns = this.rules.filter((rule) => rule.glob.exact === undefined);
   }
 
   /** The one rule that decides calls of `tool`, or undefined when the default does. */
   ruleFor(tool: string): CompiledRule | undefined {
-    const known = this.chosen.get(tool);
-    if (known !== undefined) return known ?? undefined;
-    const rule = this.exact.get(tool) ?? this.patterns.find((candidate) => matchGlob(candidate.glob, tool));
-    // The gate refuses calls to longer names unjudged; one looked up anyway (a listed tool) is not kept.
-    if (tool.length <= MAX_TOOL_NAME_LENGTH) this.chosen.set(tool, rule ?? null);
-    return rule;
+    return this.index.ruleFor(tool);
   }
 
   /** The first `hide` entry that matches `tool`, exact names first; undefined when none does. */
@@ -288,15 +273,7 @@ function compileRule(
       message: `"approval" applies only to a rule with "action": "ask"; this rule ${rule.action === 'deny' ? 'denies every call' : 'allows calls without asking'}: add "action": "ask" or remove "approval"`,
     });
   }
-  let checkArguments: ArgumentsCheck | undefined;
-  if (rule.arguments !== undefined && (isObject(rule.arguments) || typeof rule.arguments === 'boolean')) {
-    try {
-      checkArguments = compiler.compile(rule.arguments);
-    } catch (error) {
-      const { code, at, part, message } = describeSchemaCompileError(rule.arguments, error);
-      issues.push({ pointer: `${pointer}/arguments${at}`, part, code, message });
-    }
-  }
+  const checkArguments = compileSchema(rule.arguments, `${pointer}/arguments`, compiler, issues);
   const limits = compileLimits(rule.limits, `${pointer}/limits`, subject, compiler, issues);
   let redaction: Redaction | undefined;
   if (Array.isArray(rule.redact) && rule.action !== 'deny') {
@@ -341,16 +318,20 @@ function compileLimits(limits: unknown, pointer: string, subject: string, compil
   return limits.flatMap((limit, index) => (isObject(limit) ? [compileLimit(limit as unknown as LimitRule, `${pointer}/${index}`, subject, compiler, issues)] : []));
 }
 
-function compileLimit(limit: LimitRule, pointer: string, subject: string, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): CompiledLimit {
-  let when: ArgumentsCheck | undefined;
-  if (limit.when !== undefined && (isObject(limit.when) || typeof limit.when === 'boolean')) {
-    try {
-      when = compiler.compile(limit.when);
-    } catch (error) {
-      const { code, at, part, message } = describeSchemaCompileError(limit.when, error);
-      issues.push({ pointer: `${pointer}/when${at}`, part, code, message });
-    }
+/** A schema of the policy (`arguments`, `when`), compiled; undefined when absent, or when it does not compile (said in `issues`). */
+function compileSchema(schema: unknown, pointer: string, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): ArgumentsCheck | undefined {
+  if (!isObject(schema) && typeof schema !== 'boolean') return undefined;
+  try {
+    return compiler.compile(schema);
+  } catch (error) {
+    const { code, at, part, message } = describeSchemaCompileError(schema, error);
+    issues.push({ pointer: `${pointer}${at}`, part, code, message });
+    return undefined;
   }
+}
+
+function compileLimit(limit: LimitRule, pointer: string, subject: string, compiler: ArgumentSchemaCompiler, issues: CompileIssue[]): CompiledLimit {
+  const when = compileSchema(limit.when, `${pointer}/when`, compiler, issues);
   const windowMs = typeof limit.window === 'number' ? limit.window * 1000 : namedWindows[limit.window];
   const scope = limit.scope ?? 'grant';
   const per = typeof limit.per === 'string' ? limit.per.split('.') : undefined;

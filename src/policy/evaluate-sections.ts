@@ -1,5 +1,5 @@
 import type { CompiledPolicy, CompiledRule } from './compile.js';
-import { limitClaims, type AllowDecision, type Decision, type DenyDecision, type ToolDescription } from './evaluate.js';
+import { argumentsDenial, limitClaims, type AllowDecision, type Decision, type DenyDecision, type ToolDescription } from './evaluate.js';
 import type { CompiledSection } from './sections.js';
 
 /** What the engine needs to know about one `resources/read` (or `resources/subscribe`). */
@@ -89,19 +89,8 @@ function decide(policy: CompiledPolicy, section: CompiledSection, facts: PromptF
   const rule = section.ruleFor(facts.name);
   const denial = denyByName(section, facts.name, rule);
   if (denial !== undefined) return denial;
-  if (rule?.checkArguments !== undefined) {
-    const violations = rule.checkArguments(facts.arguments);
-    if (violations.length > 0) {
-      return {
-        outcome: 'deny',
-        rule: `${rule.pointer}/arguments`,
-        cause: 'arguments',
-        reason: rule.reason ?? `arguments of ${kindOf(section)} ${facts.name} are not allowed by the policy: ${violations.join('; ')}`,
-        hidden: false,
-        violations,
-      };
-    }
-  }
+  const argumentsDenied = argumentsDenial(rule, facts.arguments, `${kindOf(section)} ${facts.name}`);
+  if (argumentsDenied !== undefined) return argumentsDenied;
   const budgets = limitClaims(policy, rule?.limits ?? [], { tool: facts.name, arguments: facts.arguments, grant: facts.grant, session: facts.session });
   const decision: AllowDecision = { outcome: 'allow', rule: rule?.pointer ?? section.defaultPointer, budgets };
   if (rule?.timeoutMs !== undefined) decision.timeoutMs = rule.timeoutMs;

@@ -117,19 +117,8 @@ export function evaluate(policy: CompiledPolicy, call: CallFacts): Decision {
     }
   }
 
-  if (rule?.checkArguments !== undefined) {
-    const violations = rule.checkArguments(call.arguments);
-    if (violations.length > 0) {
-      return {
-        outcome: 'deny',
-        rule: `${rule.pointer}/arguments`,
-        cause: 'arguments',
-        reason: rule.reason ?? `arguments of ${call.tool} are not allowed by the policy: ${violations.join('; ')}`,
-        hidden: false,
-        violations,
-      };
-    }
-  }
+  const argumentsDenied = argumentsDenial(rule, call.arguments, call.tool);
+  if (argumentsDenied !== undefined) return argumentsDenied;
 
   // Only a call that passed every check gets here: nobody is asked to approve a call refused anyway.
   const decision: AllowDecision = { outcome: 'allow', rule: rule?.pointer ?? defaultRule, budgets: claims(policy, rule, call) };
@@ -270,4 +259,19 @@ function valueAt(root: unknown, path: readonly string[]): string {
     } else return '(absent)';
   }
   return value === undefined ? '(absent)' : canonicalDigest(value);
+}
+
+/** The refusal of arguments the rule's `arguments` schema rejects; undefined when it has none or they pass. `what` names the subject. */
+export function argumentsDenial(rule: CompiledRule | undefined, args: unknown, what: string): DenyDecision | undefined {
+  if (rule?.checkArguments === undefined) return undefined;
+  const violations = rule.checkArguments(args);
+  if (violations.length === 0) return undefined;
+  return {
+    outcome: 'deny',
+    rule: `${rule.pointer}/arguments`,
+    cause: 'arguments',
+    reason: rule.reason ?? `arguments of ${what} are not allowed by the policy: ${violations.join('; ')}`,
+    hidden: false,
+    violations,
+  };
 }

@@ -1,13 +1,8 @@
-import { BoundedMap, ENTRY_BYTES, stringBytes } from '../shared/bounded-map.js';
-import { MAX_TOOL_NAME_LENGTH } from '../shared/tool-names.js';
 import type { CompiledRule } from './compile.js';
-import { compareSpecificity, matchGlob } from './glob.js';
 import { pointerOf } from './pointer.js';
+import { RuleIndex } from './rule-index.js';
 
 export type SectionName = 'resources' | 'prompts';
-
-/** Which rule decides a URI or prompt name, remembered per section within the same bounds as tool names. */
-const cacheBounds = { maxEntries: 10_000, maxBytes: 1024 * 1024, sizeOf: (name: string) => ENTRY_BYTES + stringBytes(name) };
 
 /**
  * `resources` or `prompts`, compiled: rules most specific first, and the default that decides what
@@ -19,9 +14,7 @@ export class CompiledSection {
   readonly defaultPointer: string;
   /** Every rule, most specific first; keys are exact URIs or names, or glob patterns. */
   readonly rules: readonly CompiledRule[];
-  private readonly exact: ReadonlyMap<string, CompiledRule>;
-  private readonly patterns: readonly CompiledRule[];
-  private readonly chosen = new BoundedMap<string, CompiledRule | null>(cacheBounds);
+  private readonly index: RuleIndex<CompiledRule>;
 
   constructor(
     readonly name: SectionName,
@@ -30,17 +23,12 @@ export class CompiledSection {
   ) {
     this.default = own.default ?? own.inherited;
     this.defaultPointer = own.default === undefined ? '(default)' : pointerOf(name, 'default');
-    this.rules = [...rules].sort((a, b) => compareSpecificity(a.glob, b.glob));
-    this.exact = new Map(this.rules.filter((rule) => rule.glob.exact !== undefined).map((rule) => [rule.glob.exact as string, rule]));
-    this.patterns = this.rules.filter((rule) => rule.glob.exact === undefined);
+    this.index = new RuleIndex(rules);
+    this.rules = this.index.rules;
   }
 
   /** The one rule that decides `name` (a URI or a prompt name), or undefined when the default does. */
   ruleFor(name: string): CompiledRule | undefined {
-    const known = this.chosen.get(name);
-    if (known !== undefined) return known ?? undefined;
-    const rule = this.exact.get(name) ?? this.patterns.find((candidate) => matchGlob(candidate.glob, name));
-    if (name.length <= MAX_TOOL_NAME_LENGTH) this.chosen.set(name, rule ?? null);
-    return rule;
+    return this.index.ruleFor(name);
   }
 }

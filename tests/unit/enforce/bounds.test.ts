@@ -18,7 +18,7 @@ function policyOf(document: object): CompiledPolicy {
 }
 
 /** The policy's rule cache, read the way the store tests read a store's private maps. */
-const ruleCache = (policy: CompiledPolicy) => (policy as unknown as { chosen: BoundedMap<string, unknown> }).chosen;
+const ruleCache = (policy: CompiledPolicy) => (policy as unknown as { index: { chosen: BoundedMap<string, unknown> } }).index.chosen;
 
 function harness(document: object, options: { monitor?: boolean; store?: MemoryStore } = {}) {
   const records: Record<string, unknown>[] = [];
