@@ -1,13 +1,7 @@
-import { openStateBackend } from '../limits/open-store.js';
-import type { StateLocationOptions } from '../limits/state-location.js';
+import { openStateBackend, type StateBackendOptions } from '../limits/open-store.js';
 import type { ApprovalStore } from './types.js';
 
-export interface OpenApprovalStoreOptions extends StateLocationOptions {
-  /** SQLite: how long a call waits for another process's write lock; default 2000 ms. */
-  busyTimeoutMs?: number;
-  /** Redis: prefix of every key, the same as the counters'; default "policy-wrap:". */
-  redisKeyPrefix?: string;
-}
+export type OpenApprovalStoreOptions = StateBackendOptions;
 
 /**
  * Opens where pending approvals live: the same place as the counters, from the same spec (see

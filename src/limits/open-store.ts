@@ -6,11 +6,15 @@ import type { RedisTime } from './redis-store.js';
 import { describeStateLocation, resolveStateLocation, type StateLocationOptions } from './state-location.js';
 import type { LimitStore } from './types.js';
 
-export interface OpenStoreOptions extends StateLocationOptions {
+/** What opening any part's store (counters, approvals, pins) takes besides the spec. */
+export interface StateBackendOptions extends StateLocationOptions {
   /** SQLite: how long a call waits for another process's write lock; default 2000 ms. */
   busyTimeoutMs?: number;
-  /** Redis: prefix of every key; default "policy-wrap:". */
+  /** Redis: prefix of every key, the same for every part; default "policy-wrap:". */
   redisKeyPrefix?: string;
+}
+
+export interface OpenStoreOptions extends StateBackendOptions {
   /** Redis: whose clock counts; default the server's (see RedisTime). */
   redisTime?: RedisTime;
 }

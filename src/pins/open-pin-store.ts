@@ -1,12 +1,7 @@
-import { openStateBackend } from '../limits/open-store.js';
-import type { StateLocationOptions } from '../limits/state-location.js';
+import { openStateBackend, type StateBackendOptions } from '../limits/open-store.js';
 import type { PinStore } from './types.js';
 
-export interface OpenPinStoreOptions extends StateLocationOptions {
-  busyTimeoutMs?: number;
-  /** Redis: prefix of every key, the same as the counters'; default "policy-wrap:". */
-  redisKeyPrefix?: string;
-}
+export type OpenPinStoreOptions = StateBackendOptions;
 
 /**
  * Opens where pins live: the same place as the counters and approvals, from the same spec
