@@ -1,59 +1,12 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ListRootsRequestSchema,
-  LoggingMessageNotificationSchema,
-  type JSONRPCMessage,
-  type Progress,
-} from '@modelcontextprotocol/sdk/types.js';
+import type { Progress } from '@modelcontextprotocol/sdk/types.js';
+import { connectSdkClient, type SdkConnection } from '../support/sdk-client.js';
 import { allowAll, cli, everythingServer, requireBuild, tempDir, writePolicy } from '../support/wrapper.js';
 
-interface Connection {
-  client: Client;
-  /** every message that reached the client transport, in order */
-  received: Record<string, any>[];
-  sampled: unknown[];
-  elicited: unknown[];
-  logs: unknown[];
-  stderr: () => string;
-}
+type Connection = SdkConnection;
 
 /** A real SDK client with sampling, elicitation and roots, in front of `command`. */
-async function connect(command: string, args: string[]): Promise<Connection> {
-  const transport = new StdioClientTransport({
-    command,
-    args,
-    env: { ...getDefaultEnvironment(), FORCE_COLOR: '0' },
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const client = new Client(
-    { name: 'policy-wrap-e2e', version: '1.0.0' },
-    { capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } } },
-  );
-  const connection: Connection = { client, received: [], sampled: [], elicited: [], logs: [], stderr: () => stderr };
-  client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
-    connection.sampled.push(request.params);
-    return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'sampled by the test client' } };
-  });
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    connection.elicited.push(request.params);
-    return { action: 'accept', content: { name: 'Ada Lovelace', check: true } };
-  });
-  client.setRequestHandler(ListRootsRequestSchema, async () => ({ roots: [{ uri: 'file:///srv/test-root', name: 'test root' }] }));
-  client.setNotificationHandler(LoggingMessageNotificationSchema, async (notification) => {
-    connection.logs.push(notification.params);
-  });
-  await client.connect(transport);
-  const deliver = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => {
-    connection.received.push(message);
-    deliver?.(message);
-  };
-  return connection;
+function connect(command: string, args: string[]): Promise<Connection> {
+  return connectSdkClient(command, args, 'policy-wrap-e2e');
 }
 
 const sampleCalls: [string, Record<string, unknown>][] = [

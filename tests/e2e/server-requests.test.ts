@@ -1,51 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport, getDefaultEnvironment } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CreateMessageRequestSchema, ElicitRequestSchema, ListRootsRequestSchema, type JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { connectSdkClient, type SdkConnection } from '../support/sdk-client.js';
 import { cli, everythingServer, requireBuild, tempDir, writePolicy } from '../support/wrapper.js';
 
-interface Connection {
-  client: Client;
-  sampled: unknown[];
-  elicited: unknown[];
-  rooted: number;
-  /** every message that reached the client transport */
-  received: Record<string, any>[];
-  stderr: () => string;
-}
+type Connection = SdkConnection;
 
 /** The SDK client declaring sampling, elicitation and roots, through the wrapper, in front of server-everything. */
-async function connect(policy: string, audit: string): Promise<Connection> {
-  const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [cli, '--policy', policy, '--state', 'memory', '--audit', audit, '--', process.execPath, everythingServer, 'stdio'],
-    env: { ...getDefaultEnvironment(), FORCE_COLOR: '0' },
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const client = new Client({ name: 'server-requests-e2e', version: '1.0.0' }, { capabilities: { sampling: {}, elicitation: {}, roots: { listChanged: true } } });
-  const connection: Connection = { client, sampled: [], elicited: [], rooted: 0, received: [], stderr: () => stderr };
-  client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
-    connection.sampled.push(request.params);
-    return { model: 'test-model', role: 'assistant', content: { type: 'text', text: 'sampled by the test client' } };
-  });
-  client.setRequestHandler(ElicitRequestSchema, async (request) => {
-    connection.elicited.push(request.params);
-    return { action: 'accept', content: { name: 'Ada Lovelace', check: true } };
-  });
-  client.setRequestHandler(ListRootsRequestSchema, async () => {
-    connection.rooted += 1;
-    return { roots: [{ uri: 'file:///srv/test-root', name: 'test root' }] };
-  });
-  await client.connect(transport);
-  const deliver = transport.onmessage;
-  transport.onmessage = (message: JSONRPCMessage) => {
-    connection.received.push(message as Record<string, any>);
-    deliver?.(message);
-  };
-  return connection;
+function connect(policy: string, audit: string): Promise<Connection> {
+  return connectSdkClient(process.execPath, [cli, '--policy', policy, '--state', 'memory', '--audit', audit, '--', process.execPath, everythingServer, 'stdio'], 'server-requests-e2e');
 }
 
 function serverRequestRecords(audit: string): Record<string, any>[] {
